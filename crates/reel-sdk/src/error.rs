@@ -1,0 +1,32 @@
+//! Errors the SDK returns.
+
+use reel_types::DataError;
+use reel_store::StoreError;
+use thiserror::Error;
+
+/// Why a logging call failed. Rows logged before the failure stay valid.
+#[derive(Debug, Error)]
+pub enum SdkError {
+    /// The logged value was invalid (wrong size, bad path, …).
+    #[error(transparent)]
+    Data(#[from] DataError),
+
+    /// Opening or writing the recording failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+
+    /// The background writer failed earlier; the message says why (e.g. disk full).
+    #[error("the recording sink failed: {0}")]
+    Sink(String),
+
+    /// The stream's writer thread is gone (the stream was shut down).
+    #[error("the recording stream is closed")]
+    Closed,
+
+    /// An image could not be encoded.
+    #[error("image encoding failed: {0}")]
+    Encode(String),
+}
+
+/// Shorthand for SDK results.
+pub type SdkResult<T> = Result<T, SdkError>;

@@ -1,0 +1,43 @@
+//! Log camera images and video from Rust programs into reel recordings.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), reel_sdk::SdkError> {
+//! use reel_sdk::{Image, RecordingStreamBuilder};
+//! let rec = RecordingStreamBuilder::new("my_robot").save("run.reel")?;
+//! for frame in 0..10 {
+//!     rec.set_time_sequence("frame", frame);
+//!     rec.log("camera/front", &Image::from_rgb8(vec![0u8; 640 * 480 * 3], [640, 480])?)?;
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Design decisions:
+//! - **Feels like Rerun**: a cloneable [`RecordingStream`] from a builder,
+//!   per-thread times set with `set_time*`, `log(path, &archetype)`.
+//! - **`log` is cheap and never panics**: it validates, wraps the data
+//!   without copying pixels and hands the row to a background batcher that
+//!   builds chunks, compresses and writes them. Errors come back as
+//!   [`SdkError`], including a failure of the writer (e.g. disk full), which
+//!   is reported by the next call; what was written stays readable.
+//! - **Light**: depends on the data model and the file format only — no
+//!   GUI, server or FFmpeg — so it builds fast inside users' programs.
+#![deny(missing_docs)]
+
+mod batcher;
+mod error;
+mod image_encode;
+mod recording_stream;
+mod sink;
+
+pub use batcher::BatcherConfig;
+pub use error::{SdkError, SdkResult};
+pub use image_encode::encode_png;
+pub use recording_stream::{RecordingStream, RecordingStreamBuilder};
+pub use sink::MemorySinkStorage;
+
+pub use reel_store::{Compression, Store};
+pub use reel_types::{
+    AssetVideo, Archetype, ChannelDatatype, ColorModel, EncodedImage, EntityPath, Image,
+    ImageFormat, PixelFormat, TimeCell, TimeColumn, TimeType, VideoCodec, VideoFrameReference,
+    VideoStream,
+};

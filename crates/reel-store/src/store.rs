@@ -1,0 +1,316 @@
+//! An in-memory store of chunks with per-entity, per-timeline indexes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use reel_types::{
+    Archetype, Chunk, ComponentDescriptor, DataResult, EntityPath, RowId, RowView, TimeCell,
+    TimeType, Timeline,
+};
+
+use crate::{RecordingReader, ScanReport, StoreResult};
+
+/// A row found by a query.
+#[derive(Clone, Debug)]
+pub struct RowHandle {
+    /// The chunk holding the row.
+    pub chunk: Arc<Chunk>,
+    /// Row index within the chunk.
+    pub row: usize,
+    /// The row's time on the queried timeline (`None` for static rows).
+    pub time: Option<TimeCell>,
+    /// The row id.
+    pub row_id: RowId,
+}
+
+impl RowHandle {
+    /// A view for reading components.
+    pub fn view(&self) -> RowView<'_> {
+        self.chunk
+            .row(self.row)
+            .expect("a handle always points inside its chunk")
+    }
+
+    /// Reads the row as archetype `A` (`None` if it holds none of it).
+    pub fn get<A: Archetype>(&self) -> DataResult<Option<A>> {
+        A::from_row(&self.view())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct RowLoc {
+    time: i64,
+    row_id: u64,
+    chunk: u32,
+    row: u32,
+}
+
+#[derive(Default)]
+struct TimelineRows {
+    typ: Option<TimeType>,
+    rows: Vec<RowLoc>,
+}
+
+#[derive(Default)]
+struct EntityRows {
+    static_rows: Vec<RowLoc>,
+    timelines: BTreeMap<String, TimelineRows>,
+    archetypes: BTreeSet<String>,
+    components: BTreeMap<String, ComponentStats>,
+    num_rows: u64,
+}
+
+/// Rows and bytes of one component column of one entity.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ComponentStats {
+    /// Rows that set the component.
+    pub rows: u64,
+    /// Arrow memory of the column(s), in bytes.
+    pub bytes: u64,
+}
+
+/// One timeline of an entity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimelineInfo {
+    /// The timeline.
+    pub timeline: Timeline,
+    /// Smallest time.
+    pub min: i64,
+    /// Largest time.
+    pub max: i64,
+    /// Rows on it.
+    pub rows: u64,
+}
+
+/// What the store holds for one entity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntityInfo {
+    /// The entity.
+    pub entity_path: EntityPath,
+    /// Archetype names logged to it.
+    pub archetypes: Vec<String>,
+    /// Its timelines with ranges.
+    pub timelines: Vec<TimelineInfo>,
+    /// Rows in total.
+    pub num_rows: u64,
+    /// Static rows.
+    pub num_static_rows: u64,
+    /// Per component column (`Archetype:field`): rows and bytes.
+    pub components: BTreeMap<String, ComponentStats>,
+}
+
+/// Loaded chunks, indexed for queries.
+///
+/// Query semantics follow Rerun's: static rows of an entity win over
+/// temporal ones in `latest_at`; ties in time are broken by row id
+/// (later logged wins).
+#[derive(Default)]
+pub struct Store {
+    chunks: Vec<Arc<Chunk>>,
+    entities: BTreeMap<EntityPath, EntityRows>,
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Loads every readable chunk of a recording file; the report says
+    /// what, if anything, was skipped.
+    pub fn load(path: impl AsRef<Path>) -> StoreResult<(Self, ScanReport)> {
+        let mut reader = RecordingReader::open(path)?;
+        let mut store = Self::new();
+        let report = reader.scan(|_, chunk| store.insert(chunk))?;
+        Ok((store, report))
+    }
+
+    /// A store of the given chunks.
+    pub fn from_chunks(chunks: impl IntoIterator<Item = Chunk>) -> Self {
+        let mut store = Self::new();
+        for c in chunks {
+            store.insert(c);
+        }
+        store
+    }
+
+    /// Adds a chunk.
+    pub fn insert(&mut self, chunk: Chunk) {
+        let chunk_idx = self.chunks.len() as u32;
+        let entity = self.entities.entry(chunk.entity_path().clone()).or_default();
+        let row_ids = chunk.row_ids();
+        let n = chunk.num_rows();
+        entity.num_rows += n as u64;
+        for a in chunk.archetypes() {
+            entity.archetypes.insert(a.to_owned());
+        }
+        for (desc, array) in chunk.components() {
+            let stats = entity.components.entry(desc.column_name()).or_default();
+            stats.rows += (array.len() - array.null_count()) as u64;
+            stats.bytes += array.get_array_memory_size() as u64;
+        }
+        let loc = |row: usize, time: i64| RowLoc {
+            time,
+            row_id: row_ids.get(row).copied().unwrap_or_default(),
+            chunk: chunk_idx,
+            row: row as u32,
+        };
+        if chunk.is_static() {
+            entity.static_rows.extend((0..n).map(|r| loc(r, 0)));
+        }
+        for tl in chunk.timelines() {
+            let Some((_, values)) = chunk.timeline_values(tl.name.as_str()) else {
+                continue;
+            };
+            let rows = entity.timelines.entry(tl.name.to_string()).or_default();
+            rows.typ = Some(tl.typ);
+            let start = rows.rows.len();
+            rows.rows.extend(
+                values
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(r, t)| t.map(|t| loc(r, t))),
+            );
+            // Rows usually arrive in time order; sort only when they did not.
+            if !rows.rows[start.saturating_sub(1)..].is_sorted() {
+                rows.rows.sort_unstable();
+            }
+        }
+        self.chunks.push(Arc::new(chunk));
+    }
+
+    /// All chunks, in insertion order.
+    pub fn chunks(&self) -> &[Arc<Chunk>] {
+        &self.chunks
+    }
+
+    /// All entities, sorted.
+    pub fn entities(&self) -> impl Iterator<Item = &EntityPath> {
+        self.entities.keys()
+    }
+
+    /// All timelines used by any entity.
+    pub fn timelines(&self) -> Vec<Timeline> {
+        let mut out = BTreeSet::new();
+        for e in self.entities.values() {
+            for (name, rows) in &e.timelines {
+                if let (Some(typ), Ok(name)) = (rows.typ, reel_types::TimelineName::new(name.clone())) {
+                    out.insert(Timeline { name, typ });
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// What is stored for one entity.
+    pub fn entity_info(&self, path: &EntityPath) -> Option<EntityInfo> {
+        let e = self.entities.get(path)?;
+        let timelines = e
+            .timelines
+            .iter()
+            .filter_map(|(name, rows)| {
+                let typ = rows.typ?;
+                let name = reel_types::TimelineName::new(name.clone()).ok()?;
+                Some(TimelineInfo {
+                    timeline: Timeline { name, typ },
+                    min: rows.rows.first()?.time,
+                    max: rows.rows.last()?.time,
+                    rows: rows.rows.len() as u64,
+                })
+            })
+            .collect();
+        Some(EntityInfo {
+            entity_path: path.clone(),
+            archetypes: e.archetypes.iter().cloned().collect(),
+            timelines,
+            num_rows: e.num_rows,
+            num_static_rows: e.static_rows.len() as u64,
+            components: e.components.clone(),
+        })
+    }
+
+    fn handle(&self, loc: &RowLoc, typ: Option<TimeType>) -> RowHandle {
+        RowHandle {
+            chunk: self.chunks[loc.chunk as usize].clone(),
+            row: loc.row as usize,
+            time: typ.map(|typ| TimeCell { typ, value: loc.time }),
+            row_id: RowId(loc.row_id),
+        }
+    }
+
+    fn has_component(&self, loc: &RowLoc, component: &ComponentDescriptor) -> bool {
+        self.chunks[loc.chunk as usize]
+            .row(loc.row as usize)
+            .is_some_and(|r| r.has(component))
+    }
+
+    /// The latest row of `entity` at or before `time` on `timeline` that
+    /// sets `component`. A static row setting it wins over temporal rows.
+    pub fn latest_at(
+        &self,
+        entity: &EntityPath,
+        timeline: &str,
+        time: i64,
+        component: &ComponentDescriptor,
+    ) -> Option<RowHandle> {
+        let e = self.entities.get(entity)?;
+        if let Some(loc) = e
+            .static_rows
+            .iter()
+            .rev()
+            .find(|l| self.has_component(l, component))
+        {
+            return Some(self.handle(loc, None));
+        }
+        let rows = e.timelines.get(timeline)?;
+        let end = rows.rows.partition_point(|l| l.time <= time);
+        rows.rows[..end]
+            .iter()
+            .rev()
+            .find(|l| self.has_component(l, component))
+            .map(|l| self.handle(l, rows.typ))
+    }
+
+    /// Rows of `entity` with `min <= time <= max` on `timeline`, sorted by
+    /// time then row id.
+    pub fn range(&self, entity: &EntityPath, timeline: &str, min: i64, max: i64) -> Vec<RowHandle> {
+        let Some(rows) = self.entities.get(entity).and_then(|e| e.timelines.get(timeline)) else {
+            return Vec::new();
+        };
+        let lo = rows.rows.partition_point(|l| l.time < min);
+        let hi = rows.rows.partition_point(|l| l.time <= max);
+        rows.rows[lo..hi.max(lo)]
+            .iter()
+            .map(|l| self.handle(l, rows.typ))
+            .collect()
+    }
+
+    /// Static rows of `entity`, in logging order.
+    pub fn static_rows(&self, entity: &EntityPath) -> Vec<RowHandle> {
+        self.entities
+            .get(entity)
+            .map(|e| e.static_rows.iter().map(|l| self.handle(l, None)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Every row of `entity` in logging (row id) order — decode order for video samples.
+    pub fn rows_in_log_order(&self, entity: &EntityPath) -> Vec<RowHandle> {
+        let mut out: Vec<RowHandle> = self
+            .chunks
+            .iter()
+            .filter(|c| c.entity_path() == entity)
+            .flat_map(|c| {
+                let ids = c.row_ids().to_vec();
+                (0..c.num_rows()).map(move |r| RowHandle {
+                    chunk: c.clone(),
+                    row: r,
+                    time: None,
+                    row_id: RowId(ids.get(r).copied().unwrap_or_default()),
+                })
+            })
+            .collect();
+        out.sort_by_key(|h| h.row_id);
+        out
+    }
+}

@@ -1,0 +1,135 @@
+//! Writing recordings: header, then one frame per chunk, then the footer.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use reel_types::Chunk;
+
+use crate::format::{self, FrameKind};
+use crate::index::{self, ChunkIndexEntry, KeyframeEntry};
+use crate::ipc::{self, Compression};
+use crate::{StoreError, StoreResult};
+
+/// Appends chunks to a recording; [`RecordingWriter::finish`] writes the footer.
+///
+/// Each chunk is handed to the OS (`flush`) as soon as it is written, so a
+/// reader sees it at once and a crash loses at most the chunk in flight.
+/// Without `finish` the file stays readable; it just has no footer index.
+pub struct RecordingWriter<W: Write> {
+    out: W,
+    path: String,
+    pos: u64,
+    compression: Compression,
+    chunk_index: Vec<ChunkIndexEntry>,
+    keyframes: Vec<KeyframeEntry>,
+}
+
+impl RecordingWriter<BufWriter<File>> {
+    /// Creates (or truncates) a recording file.
+    pub fn create(path: impl AsRef<Path>, compression: Compression) -> StoreResult<Self> {
+        let path = path.as_ref();
+        let file = File::create(path).map_err(|source| StoreError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::new(
+            BufWriter::with_capacity(1 << 20, file),
+            path.display().to_string(),
+            compression,
+        )
+    }
+}
+
+impl<W: Write> RecordingWriter<W> {
+    /// Starts a recording on any writer; `name` is used in error messages.
+    pub fn new(mut out: W, name: String, compression: Compression) -> StoreResult<Self> {
+        let header = format::encode_file_header();
+        out.write_all(&header)
+            .and_then(|_| out.flush())
+            .map_err(|source| StoreError::Io {
+                path: name.clone(),
+                source,
+            })?;
+        Ok(Self {
+            out,
+            path: name,
+            pos: header.len() as u64,
+            compression,
+            chunk_index: Vec::new(),
+            keyframes: Vec::new(),
+        })
+    }
+
+    /// Bytes written so far.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// Appends one chunk; returns its frame offset.
+    pub fn append_chunk(&mut self, chunk: &Chunk) -> StoreResult<u64> {
+        let payload = ipc::encode_batch(chunk.record_batch(), self.compression).map_err(|message| {
+            StoreError::Encode {
+                path: self.path.clone(),
+                entity: chunk.entity_path().to_string(),
+                message,
+            }
+        })?;
+        let offset = self.write_frame(FrameKind::Chunk, &payload)?;
+        self.out.flush().map_err(|source| self.io(source))?;
+        let frame_len = self.pos - offset;
+        self.chunk_index
+            .push(ChunkIndexEntry::describe(chunk, offset, frame_len));
+        self.keyframes.extend(KeyframeEntry::collect(chunk, offset));
+        Ok(offset)
+    }
+
+    fn io(&self, source: std::io::Error) -> StoreError {
+        StoreError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn write_frame(&mut self, kind: FrameKind, payload: &[u8]) -> StoreResult<u64> {
+        let offset = self.pos;
+        let header = format::encode_frame_header(kind, payload);
+        let pad = [0u8; 8];
+        let pad = &pad[..format::padding(payload.len() as u64)];
+        let result = self
+            .out
+            .write_all(&header)
+            .and_then(|_| self.out.write_all(payload))
+            .and_then(|_| self.out.write_all(pad));
+        result.map_err(|source| self.io(source))?;
+        self.pos += (header.len() + payload.len() + pad.len()) as u64;
+        Ok(offset)
+    }
+
+    /// Writes the chunk and keyframe indexes and the trailer, flushes, and
+    /// returns the writer.
+    pub fn finish(mut self) -> StoreResult<W> {
+        self.write_footer()?;
+        Ok(self.out)
+    }
+
+    fn write_footer(&mut self) -> StoreResult<()> {
+        let encode = |batch| {
+            ipc::encode_batch(&batch, Compression::Off).map_err(|message| StoreError::Encode {
+                path: self.path.clone(),
+                entity: "(index)".into(),
+                message,
+            })
+        };
+        self.keyframes.sort_by(|a, b| {
+            (&a.entity_path, &a.timeline, a.time).cmp(&(&b.entity_path, &b.timeline, b.time))
+        });
+        let chunk_index = encode(index::chunk_index_batch(&self.chunk_index))?;
+        let keyframe_index = encode(index::keyframe_index_batch(&self.keyframes))?;
+        let ci = self.write_frame(FrameKind::ChunkIndex, &chunk_index)?;
+        let ki = self.write_frame(FrameKind::KeyframeIndex, &keyframe_index)?;
+        self.write_frame(FrameKind::Trailer, &format::encode_trailer(ci, ki))?;
+        self.out.flush().map_err(|source| self.io(source))
+    }
+}
+
