@@ -61,113 +61,119 @@ struct Group {
 
 pub(crate) type SharedError = Arc<Mutex<Option<String>>>;
 
-pub(crate) fn run(rx: Receiver<Command>, mut sink: Box<dyn Sink>, config: BatcherConfig, error: SharedError) {
-    let mut groups: HashMap<GroupKey, Group> = HashMap::new();
-    let fail = |e: String| {
-        let mut slot = error.lock().unwrap_or_else(PoisonError::into_inner);
+struct Batcher {
+    groups: HashMap<GroupKey, Group>,
+    sink: Box<dyn Sink>,
+    error: SharedError,
+}
+
+impl Batcher {
+    /// Remembers the first failure; `log` reports it from then on.
+    fn fail(&self, e: String) {
+        let mut slot = self.error.lock().unwrap_or_else(PoisonError::into_inner);
         slot.get_or_insert(e);
-    };
-    let emit = |sink: &mut Box<dyn Sink>, key: &GroupKey, group: Group| -> Result<(), String> {
-        let chunk = Chunk::from_rows(key.entity.clone(), &group.rows).map_err(|e| e.to_string())?;
-        sink.write_chunk(&chunk)
+    }
+
+    /// Turns one group into a chunk and writes it.
+    fn emit(&mut self, key: &GroupKey) -> Result<(), String> {
+        let Some(group) = self.groups.remove(key) else {
+            return Ok(());
+        };
+        let result = Chunk::from_rows(key.entity.clone(), &group.rows)
+            .map_err(|e| e.to_string())
+            .and_then(|chunk| self.sink.write_chunk(&chunk));
+        if let Err(e) = &result {
+            self.fail(e.clone());
+        }
+        result
+    }
+
+    /// Emits the groups `pick` selects, oldest first row first.
+    fn emit_where(&mut self, pick: impl Fn(&GroupKey, &Group) -> bool) -> Result<(), String> {
+        let mut keys: Vec<(Option<reel_types::RowId>, GroupKey)> = self
+            .groups
+            .iter()
+            .filter(|(k, g)| pick(k, g))
+            .map(|(k, g)| (g.rows.first().map(|r| r.row_id), k.clone()))
+            .collect();
+        keys.sort_by_key(|(first, _)| *first);
+        let mut result = Ok(());
+        for (_, key) in keys {
+            if let Err(e) = self.emit(&key) {
+                result = Err(e);
+            }
+        }
+        result
+    }
+
+    fn add_row(&mut self, entity: EntityPath, row: PendingRow, config: &BatcherConfig) {
+        let key = GroupKey {
+            entity,
+            timelines: row
+                .timepoint
+                .iter()
+                .map(|(n, c)| (n.to_string(), c.typ))
+                .collect(),
+            components: row.cells.iter().map(|(d, _)| d.clone()).collect(),
+        };
+        let group = self.groups.entry(key.clone()).or_insert_with(|| Group {
+            rows: Vec::new(),
+            bytes: 0,
+            since: Instant::now(),
+        });
+        group.bytes += row.heap_size();
+        group.rows.push(row);
+        if group.bytes >= config.max_bytes || group.rows.len() >= config.max_rows {
+            let _ = self.emit(&key);
+        }
+    }
+}
+
+pub(crate) fn run(
+    rx: Receiver<Command>,
+    sink: Box<dyn Sink>,
+    config: BatcherConfig,
+    error: SharedError,
+) {
+    let mut b = Batcher {
+        groups: HashMap::new(),
+        sink,
+        error,
     };
     loop {
-        let timeout = groups
+        let timeout = b
+            .groups
             .values()
             .map(|g| (g.since + config.max_age).saturating_duration_since(Instant::now()))
             .min()
             .unwrap_or(Duration::from_secs(3600));
         match rx.recv_timeout(timeout) {
-            Ok(Command::Row(entity, row)) => {
-                let key = GroupKey {
-                    entity,
-                    timelines: row
-                        .timepoint
-                        .iter()
-                        .map(|(n, c)| (n.to_string(), c.typ))
-                        .collect(),
-                    components: row.cells.iter().map(|(d, _)| d.clone()).collect(),
-                };
-                let group = groups.entry(key.clone()).or_insert_with(|| Group {
-                    rows: Vec::new(),
-                    bytes: 0,
-                    since: Instant::now(),
-                });
-                group.bytes += row.heap_size();
-                group.rows.push(row);
-                if group.bytes >= config.max_bytes || group.rows.len() >= config.max_rows {
-                    if let Some(group) = groups.remove(&key) {
-                        if let Err(e) = emit(&mut sink, &key, group) {
-                            fail(e);
-                        }
-                    }
-                }
-            }
+            Ok(Command::Row(entity, row)) => b.add_row(entity, row, &config),
             Ok(Command::Chunk(chunk)) => {
-                // Earlier rows of the same entity go first, keeping file order = log order.
-                let keys: Vec<GroupKey> = groups
-                    .keys()
-                    .filter(|k| &k.entity == chunk.entity_path())
-                    .cloned()
-                    .collect();
-                for key in keys {
-                    if let Some(group) = groups.remove(&key) {
-                        if let Err(e) = emit(&mut sink, &key, group) {
-                            fail(e);
-                        }
-                    }
-                }
-                if let Err(e) = sink.write_chunk(&chunk) {
-                    fail(e);
+                // Earlier rows of the same entity go first: file order = log order.
+                let _ = b.emit_where(|k, _| &k.entity == chunk.entity_path());
+                if let Err(e) = b.sink.write_chunk(&chunk) {
+                    b.fail(e);
                 }
             }
             Ok(Command::Flush(ack)) => {
-                let mut result = Ok(());
-                for (key, group) in drain_in_log_order(&mut groups) {
-                    if let Err(e) = emit(&mut sink, &key, group) {
-                        fail(e.clone());
-                        result = Err(e);
-                    }
-                }
-                if let Err(e) = sink.flush(false) {
-                    fail(e.clone());
-                    result = Err(e);
+                let result = b.emit_where(|_, _| true).and_then(|()| b.sink.flush(false));
+                if let Err(e) = &result {
+                    b.fail(e.clone());
                 }
                 let _ = ack.send(result);
             }
             Err(RecvTimeoutError::Timeout) => {
                 let now = Instant::now();
-                let due: Vec<GroupKey> = groups
-                    .iter()
-                    .filter(|(_, g)| now >= g.since + config.max_age)
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                for key in due {
-                    if let Some(group) = groups.remove(&key) {
-                        if let Err(e) = emit(&mut sink, &key, group) {
-                            fail(e);
-                        }
-                    }
-                }
+                let _ = b.emit_where(|_, g| now >= g.since + config.max_age);
             }
             Err(RecvTimeoutError::Disconnected) => {
-                for (key, group) in drain_in_log_order(&mut groups) {
-                    if let Err(e) = emit(&mut sink, &key, group) {
-                        fail(e);
-                    }
-                }
-                if let Err(e) = sink.flush(true) {
-                    fail(e);
+                let _ = b.emit_where(|_, _| true);
+                if let Err(e) = b.sink.flush(true) {
+                    b.fail(e);
                 }
                 return;
             }
         }
     }
-}
-
-/// All pending groups, oldest first row first.
-fn drain_in_log_order(groups: &mut HashMap<GroupKey, Group>) -> Vec<(GroupKey, Group)> {
-    let mut all: Vec<(GroupKey, Group)> = groups.drain().collect();
-    all.sort_by_key(|(_, g)| g.rows.first().map(|r| r.row_id));
-    all
 }

@@ -1,7 +1,7 @@
 //! Errors the SDK returns.
 
-use reel_types::DataError;
 use reel_store::StoreError;
+use reel_types::DataError;
 use thiserror::Error;
 
 /// Why a logging call failed. Rows logged before the failure stay valid.
@@ -19,8 +19,8 @@ pub enum SdkError {
     #[error("the recording sink failed: {0}")]
     Sink(String),
 
-    /// The stream's writer thread is gone (the stream was shut down).
-    #[error("the recording stream is closed")]
+    /// The stream's background writer is gone.
+    #[error("the recording stream's background writer has stopped (rows logged before this were written)")]
     Closed,
 
     /// An image could not be encoded.

@@ -31,7 +31,9 @@ pub fn encode_png(image: &Image) -> SdkResult<EncodedImage> {
         enc.set_color(color);
         enc.set_depth(depth);
         enc.set_compression(png::Compression::Fast);
-        let mut w = enc.write_header().map_err(|e| SdkError::Encode(e.to_string()))?;
+        let mut w = enc
+            .write_header()
+            .map_err(|e| SdkError::Encode(e.to_string()))?;
         if depth == png::BitDepth::Sixteen {
             // PNG stores 16-bit samples big-endian; images are native-endian in memory.
             let be: Vec<u8> = image
@@ -45,7 +47,10 @@ pub fn encode_png(image: &Image) -> SdkResult<EncodedImage> {
         }
         .map_err(|e| SdkError::Encode(e.to_string()))?;
     }
-    Ok(EncodedImage::from_bytes_with_media_type(out, reel_types::media_type::PNG)?)
+    Ok(EncodedImage::from_bytes_with_media_type(
+        out,
+        reel_types::media_type::PNG,
+    )?)
 }
 
 fn unsupported(layout: PixelLayout) -> SdkError {

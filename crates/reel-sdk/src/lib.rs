@@ -28,6 +28,7 @@ mod error;
 mod image_encode;
 mod recording_stream;
 mod sink;
+pub mod synthetic;
 
 pub use batcher::BatcherConfig;
 pub use error::{SdkError, SdkResult};
@@ -37,7 +38,7 @@ pub use sink::MemorySinkStorage;
 
 pub use reel_store::{Compression, Store};
 pub use reel_types::{
-    AssetVideo, Archetype, ChannelDatatype, ColorModel, EncodedImage, EntityPath, Image,
+    Archetype, AssetVideo, ChannelDatatype, ColorModel, EncodedImage, EntityPath, Image,
     ImageFormat, PixelFormat, TimeCell, TimeColumn, TimeType, VideoCodec, VideoFrameReference,
     VideoStream,
 };

@@ -94,8 +94,16 @@ struct Inner {
 impl Drop for Inner {
     fn drop(&mut self) {
         // Closing the channel makes the batcher flush, finish the file and exit.
-        self.tx.lock().unwrap_or_else(PoisonError::into_inner).take();
-        if let Some(worker) = self.worker.lock().unwrap_or_else(PoisonError::into_inner).take() {
+        self.tx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(worker) = self
+            .worker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
             let _ = worker.join();
         }
     }
@@ -173,7 +181,12 @@ impl RecordingStream {
     }
 
     fn check_failed(&self) -> SdkResult<()> {
-        match &*self.inner.error.lock().unwrap_or_else(PoisonError::into_inner) {
+        match &*self
+            .inner
+            .error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+        {
             Some(e) => Err(SdkError::Sink(e.clone())),
             None => Ok(()),
         }
@@ -213,10 +226,18 @@ impl RecordingStream {
         self.log_at(path.try_into()?, TimePoint::default(), archetype)
     }
 
-    fn log_at<A: Archetype>(&self, path: EntityPath, timepoint: TimePoint, archetype: &A) -> SdkResult<()> {
+    fn log_at<A: Archetype>(
+        &self,
+        path: EntityPath,
+        timepoint: TimePoint,
+        archetype: &A,
+    ) -> SdkResult<()> {
         let cells = archetype.to_cells();
         if cells.is_empty() {
-            return Err(DataError::Empty { what: "archetype (no component set)" }.into());
+            return Err(DataError::Empty {
+                what: "archetype (no component set)",
+            }
+            .into());
         }
         let row = PendingRow {
             row_id: RowId::new(),

@@ -28,16 +28,17 @@ impl FileSink {
 
 impl Sink for FileSink {
     fn write_chunk(&mut self, chunk: &Chunk) -> Result<(), String> {
-        let w = self.writer.as_mut().ok_or("the recording file is already closed")?;
+        let w = self
+            .writer
+            .as_mut()
+            .ok_or("the recording file is already closed")?;
         w.append_chunk(chunk).map(|_| ()).map_err(|e| e.to_string())
     }
 
     fn flush(&mut self, finish: bool) -> Result<(), String> {
         // Chunks are flushed to the OS as they are written; finishing adds the footer.
-        if finish {
-            if let Some(w) = self.writer.take() {
-                w.finish().map(drop).map_err(|e| e.to_string())?;
-            }
+        if finish && let Some(w) = self.writer.take() {
+            w.finish().map(drop).map_err(|e| e.to_string())?;
         }
         Ok(())
     }
@@ -52,7 +53,10 @@ pub struct MemorySinkStorage {
 impl MemorySinkStorage {
     /// A copy of the chunks so far (call `flush` on the stream first).
     pub fn chunks(&self) -> Vec<Chunk> {
-        self.chunks.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.chunks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Removes and returns the chunks so far.

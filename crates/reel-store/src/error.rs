@@ -16,13 +16,19 @@ pub enum StoreError {
         source: io::Error,
     },
 
-    #[error("{path}: not a reel recording (first bytes {first_bytes}; expected 89 52 45 45 4c 0d 0a 1a)")]
+    #[error(
+        "{path}: not a reel recording (first bytes {first_bytes}; expected 89 52 45 45 4c 0d 0a 1a)"
+    )]
     NotARecording { path: String, first_bytes: String },
 
-    #[error("{path}: the file header is damaged (checksum mismatch); it is not readable as a recording")]
+    #[error(
+        "{path}: the file header is damaged (checksum mismatch); it is not readable as a recording"
+    )]
     CorruptHeader { path: String },
 
-    #[error("{path}: written by a newer reel (format {major}.{minor}); this reel reads format {supported}.x — upgrade reel to read it")]
+    #[error(
+        "{path}: written by a newer reel (format {major}.{minor}); this reel reads format {supported}.x — upgrade reel to read it"
+    )]
     NewerVersion {
         path: String,
         major: u16,

@@ -187,11 +187,17 @@ mod tests {
     #[test]
     fn headers_round_trip_and_detect_damage() {
         let h = encode_file_header();
-        assert_eq!(decode_file_header(&h).unwrap(), FileHeader { major: 1, minor: 0 });
+        assert_eq!(
+            decode_file_header(&h).unwrap(),
+            FileHeader { major: 1, minor: 0 }
+        );
         let mut bad = h;
         bad[9] ^= 1;
         assert_eq!(decode_file_header(&bad), Err(HeaderProblem::Corrupt));
-        assert_eq!(decode_file_header(b"PK\x03\x04"), Err(HeaderProblem::NotARecording));
+        assert_eq!(
+            decode_file_header(b"PK\x03\x04"),
+            Err(HeaderProblem::NotARecording)
+        );
 
         let payload = b"hello";
         let fh = encode_frame_header(FrameKind::Chunk, payload);
@@ -202,7 +208,10 @@ mod tests {
         for i in 0..FRAME_HEADER_LEN {
             let mut bad = fh;
             bad[i] ^= 0x10;
-            assert!(decode_frame_header(&bad).is_none(), "flip at {i} undetected");
+            assert!(
+                decode_frame_header(&bad).is_none(),
+                "flip at {i} undetected"
+            );
         }
     }
 }

@@ -3,14 +3,12 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    BooleanBuilder, Int64Builder, ListBuilder, StringBuilder, StructBuilder, UInt32Builder,
-    UInt64Builder,
-};
+use arrow_array::builder::{Int64Builder, StringBuilder, UInt32Builder, UInt64Builder};
 use arrow_array::{
     Array, BooleanArray, Int64Array, ListArray, RecordBatch, StringArray, StructArray, UInt32Array,
     UInt64Array,
 };
+use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Field, Fields, Schema};
 use reel_types::{Chunk, EntityPath, TimeType, VideoStream};
 
@@ -103,17 +101,18 @@ impl KeyframeEntry {
                 continue;
             };
             for (row, time) in values.iter().enumerate() {
-                if let Some(time) = time {
-                    if flags.is_valid(row) && flags.value(row) {
-                        out.push(Self {
-                            entity_path: chunk.entity_path().clone(),
-                            timeline: tl.name.to_string(),
-                            time: *time,
-                            chunk_offset,
-                            row: row as u32,
-                            row_id: row_ids.get(row).copied().unwrap_or_default(),
-                        });
-                    }
+                if let Some(time) = time
+                    && flags.is_valid(row)
+                    && flags.value(row)
+                {
+                    out.push(Self {
+                        entity_path: chunk.entity_path().clone(),
+                        timeline: tl.name.to_string(),
+                        time: *time,
+                        chunk_offset,
+                        row: row as u32,
+                        row_id: row_ids.get(row).copied().unwrap_or_default(),
+                    });
                 }
             }
         }
@@ -141,55 +140,65 @@ fn time_range_fields() -> Fields {
 
 /// Encodes the chunk index as a record batch (layout in `docs/FORMAT.md`).
 pub fn chunk_index_batch(entries: &[ChunkIndexEntry]) -> RecordBatch {
-    let mut offset = UInt64Builder::new();
-    let mut frame_len = UInt64Builder::new();
-    let mut entity = StringBuilder::new();
-    let mut rows = UInt64Builder::new();
-    let mut is_static = BooleanBuilder::new();
-    let mut ranges = ListBuilder::new(StructBuilder::from_fields(time_range_fields(), 0))
-        .with_field(Arc::new(Field::new_struct("item", time_range_fields(), true)));
-    let mut comps = ListBuilder::new(StringBuilder::new());
-    for e in entries {
-        offset.append_value(e.offset);
-        frame_len.append_value(e.frame_len);
-        entity.append_value(e.entity_path.to_string());
-        rows.append_value(e.num_rows);
-        is_static.append_value(e.time_ranges.is_empty());
-        let sb = ranges.values();
-        for r in &e.time_ranges {
-            sb.field_builder::<StringBuilder>(0).map(|b| b.append_value(&r.timeline));
-            sb.field_builder::<StringBuilder>(1).map(|b| b.append_value(r.typ.name()));
-            sb.field_builder::<Int64Builder>(2).map(|b| b.append_value(r.min));
-            sb.field_builder::<Int64Builder>(3).map(|b| b.append_value(r.max));
-            sb.append(true);
-        }
-        ranges.append(true);
-        for c in &e.components {
-            comps.values().append_value(c);
-        }
-        comps.append(true);
-    }
-    let ranges = ranges.finish();
-    let comps = comps.finish();
+    let ranges: Vec<&TimeRange> = entries.iter().flat_map(|e| &e.time_ranges).collect();
+    let range_items = StructArray::new(
+        time_range_fields(),
+        vec![
+            Arc::new(StringArray::from_iter_values(
+                ranges.iter().map(|r| &r.timeline),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                ranges.iter().map(|r| r.typ.name()),
+            )),
+            Arc::new(Int64Array::from_iter_values(ranges.iter().map(|r| r.min))),
+            Arc::new(Int64Array::from_iter_values(ranges.iter().map(|r| r.max))),
+        ],
+        None,
+    );
+    let range_field = Arc::new(Field::new_struct("item", time_range_fields(), true));
+    let time_ranges = ListArray::new(
+        range_field,
+        OffsetBuffer::from_lengths(entries.iter().map(|e| e.time_ranges.len())),
+        Arc::new(range_items),
+        None,
+    );
+    let names: Vec<&String> = entries.iter().flat_map(|e| &e.components).collect();
+    let names = StringArray::from_iter_values(names);
+    let components = ListArray::new(
+        Arc::new(Field::new("item", DataType::Utf8, true)),
+        OffsetBuffer::from_lengths(entries.iter().map(|e| e.components.len())),
+        Arc::new(names),
+        None,
+    );
     let schema = Schema::new(vec![
         Field::new("offset", DataType::UInt64, false),
         Field::new("frame_len", DataType::UInt64, false),
         Field::new("entity_path", DataType::Utf8, false),
         Field::new("num_rows", DataType::UInt64, false),
         Field::new("is_static", DataType::Boolean, false),
-        Field::new("time_ranges", ranges.data_type().clone(), false),
-        Field::new("components", comps.data_type().clone(), false),
+        Field::new("time_ranges", time_ranges.data_type().clone(), false),
+        Field::new("components", components.data_type().clone(), false),
     ]);
     RecordBatch::try_new(
         Arc::new(schema),
         vec![
-            Arc::new(offset.finish()),
-            Arc::new(frame_len.finish()),
-            Arc::new(entity.finish()),
-            Arc::new(rows.finish()),
-            Arc::new(is_static.finish()),
-            Arc::new(ranges),
-            Arc::new(comps),
+            Arc::new(UInt64Array::from_iter_values(
+                entries.iter().map(|e| e.offset),
+            )),
+            Arc::new(UInt64Array::from_iter_values(
+                entries.iter().map(|e| e.frame_len),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                entries.iter().map(|e| e.entity_path.to_string()),
+            )),
+            Arc::new(UInt64Array::from_iter_values(
+                entries.iter().map(|e| e.num_rows),
+            )),
+            Arc::new(BooleanArray::from_iter(
+                entries.iter().map(|e| Some(e.time_ranges.is_empty())),
+            )),
+            Arc::new(time_ranges),
+            Arc::new(components),
         ],
     )
     .expect("chunk index columns are built with matching types and lengths")
@@ -255,10 +264,26 @@ pub fn parse_chunk_index(batch: &RecordBatch) -> Result<Vec<ChunkIndexEntry>, St
             .as_any()
             .downcast_ref::<StructArray>()
             .ok_or("time_ranges items are not structs")?;
-        let names = r.column(0).as_any().downcast_ref::<StringArray>().ok_or("bad timeline")?;
-        let types = r.column(1).as_any().downcast_ref::<StringArray>().ok_or("bad type")?;
-        let mins = r.column(2).as_any().downcast_ref::<Int64Array>().ok_or("bad min")?;
-        let maxs = r.column(3).as_any().downcast_ref::<Int64Array>().ok_or("bad max")?;
+        let names = r
+            .column(0)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or("bad timeline")?;
+        let types = r
+            .column(1)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or("bad type")?;
+        let mins = r
+            .column(2)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .ok_or("bad min")?;
+        let maxs = r
+            .column(3)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .ok_or("bad max")?;
         let mut time_ranges = Vec::new();
         for j in 0..r.len() {
             time_ranges.push(TimeRange {
@@ -270,7 +295,10 @@ pub fn parse_chunk_index(batch: &RecordBatch) -> Result<Vec<ChunkIndexEntry>, St
             });
         }
         let c = comps.value(i);
-        let c = c.as_any().downcast_ref::<StringArray>().ok_or("bad components")?;
+        let c = c
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or("bad components")?;
         out.push(ChunkIndexEntry {
             offset: offset.value(i),
             frame_len: frame_len.value(i),

@@ -1,12 +1,12 @@
 //! Arrow IPC encoding of record batches: the payload of every data frame.
 
 use std::io::Cursor;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use arrow_array::RecordBatch;
+use arrow_ipc::CompressionType;
 use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::{IpcWriteOptions, StreamWriter};
-use arrow_ipc::CompressionType;
 
 /// How chunk bodies are compressed inside their Arrow IPC message.
 ///
@@ -19,9 +19,10 @@ pub enum Compression {
     /// LZ4 frame: fast, good on smooth images. The default.
     #[default]
     Lz4,
-    /// Zstandard: smaller, slower (needs the `zstd` feature).
+    /// Zstandard at the given level (1 is a good default; negative levels
+    /// are faster, higher ones smaller). Needs the `zstd` feature.
     #[cfg(feature = "zstd")]
-    Zstd,
+    Zstd(i32),
 }
 
 impl Compression {
@@ -30,17 +31,28 @@ impl Compression {
             Self::Off => None,
             Self::Lz4 => Some(CompressionType::LZ4_FRAME),
             #[cfg(feature = "zstd")]
-            Self::Zstd => Some(CompressionType::ZSTD),
+            Self::Zstd(_) => Some(CompressionType::ZSTD),
         }
     }
 
-    /// Parses `off`, `lz4` or `zstd`.
+    /// Parses `off`, `lz4`, `zstd` or `zstd:LEVEL`.
     pub fn from_name(s: &str) -> Option<Self> {
         match s {
             "off" | "none" => Some(Self::Off),
             "lz4" => Some(Self::Lz4),
             #[cfg(feature = "zstd")]
-            "zstd" => Some(Self::Zstd),
+            "zstd" => Some(Self::Zstd(1)),
+            #[cfg(feature = "zstd")]
+            s => s.strip_prefix("zstd:")?.parse().ok().map(Self::Zstd),
+            #[cfg(not(feature = "zstd"))]
+            _ => None,
+        }
+    }
+
+    fn level(self) -> Option<i32> {
+        match self {
+            #[cfg(feature = "zstd")]
+            Self::Zstd(level) => Some(level),
             _ => None,
         }
     }
@@ -48,8 +60,14 @@ impl Compression {
 
 /// Encodes one batch as a complete IPC stream (schema, batch, end marker).
 pub fn encode_batch(batch: &RecordBatch, compression: Compression) -> Result<Vec<u8>, String> {
+    let compression = if compression == Compression::Lz4 && !worth_lz4(batch) {
+        Compression::Off
+    } else {
+        compression
+    };
     let options = IpcWriteOptions::default()
         .try_with_compression(compression.arrow())
+        .and_then(|o| o.try_with_compression_level(compression.level()))
         .map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(batch.get_array_memory_size() / 2 + 1024);
     let mut writer = StreamWriter::try_new_with_options(&mut out, &batch.schema(), options)
@@ -58,6 +76,34 @@ pub fn encode_batch(batch: &RecordBatch, compression: Compression) -> Result<Vec
     writer.finish().map_err(|e| e.to_string())?;
     drop(writer);
     Ok(out)
+}
+
+/// Whether LZ4 is likely to shrink the batch: compresses a few samples of
+/// its largest buffer. Noise (sensor noise, already-compressed blobs) does
+/// not shrink, and trying costs more than writing it raw, so such chunks are
+/// stored uncompressed.
+fn worth_lz4(batch: &RecordBatch) -> bool {
+    const SAMPLE: usize = 16 * 1024;
+    let largest = batch
+        .columns()
+        .iter()
+        .flat_map(|c| c.to_data().buffers().to_vec())
+        .max_by_key(|b| b.len());
+    let Some(buf) = largest else {
+        return true;
+    };
+    let bytes = buf.as_slice();
+    if bytes.len() < 4 * SAMPLE {
+        return true;
+    }
+    let step = bytes.len() / 4;
+    let (mut raw, mut packed) = (0usize, 0usize);
+    for i in 1..4 {
+        let sample = &bytes[i * step..(i * step + SAMPLE).min(bytes.len())];
+        raw += sample.len();
+        packed += lz4_flex::block::compress(sample).len();
+    }
+    packed * 10 < raw * 9
 }
 
 /// Decodes the single batch of an IPC stream.

@@ -29,7 +29,7 @@ mod writer;
 
 pub use error::{StoreError, StoreResult};
 pub use index::{ChunkIndexEntry, KeyframeEntry, RecordingIndex, TimeRange};
-pub use ipc::{decode_batch, encode_batch, Compression};
+pub use ipc::{Compression, decode_batch, encode_batch};
 pub use reader::{RecordingReader, ScanReport, Skipped};
 pub use store::{EntityInfo, RowHandle, Store, TimelineInfo};
 pub use writer::RecordingWriter;

@@ -14,7 +14,7 @@ use reel_types::Chunk;
 
 use crate::format::{self, FileHeader, FrameHeader, FrameKind, HeaderProblem};
 use crate::index::{self, RecordingIndex};
-use crate::{ipc, StoreError, StoreResult};
+use crate::{StoreError, StoreResult, ipc};
 
 /// A byte range the reader could not use, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,7 +69,10 @@ impl RecordingReader<BufReader<File>> {
             path: path.display().to_string(),
             source,
         })?;
-        Self::new(BufReader::with_capacity(1 << 20, file), path.display().to_string())
+        Self::new(
+            BufReader::with_capacity(1 << 20, file),
+            path.display().to_string(),
+        )
     }
 }
 
@@ -168,7 +171,11 @@ impl<R: Read + Seek> RecordingReader<R> {
     }
 
     /// Reads and checks the payload of a frame whose header is at `offset`.
-    fn payload(&mut self, offset: u64, header: &FrameHeader) -> StoreResult<Result<Vec<u8>, String>> {
+    fn payload(
+        &mut self,
+        offset: u64,
+        header: &FrameHeader,
+    ) -> StoreResult<Result<Vec<u8>, String>> {
         let start = offset + format::FRAME_HEADER_LEN as u64;
         // Never allocate more than the file holds, whatever the header says.
         if header.payload_len > self.len.saturating_sub(start) {
@@ -181,7 +188,9 @@ impl<R: Read + Seek> RecordingReader<R> {
         let mut buf = vec![0u8; header.payload_len as usize];
         self.read_exact_at(start, &mut buf)?;
         if crc32fast::hash(&buf) != header.payload_crc {
-            return Ok(Err("payload checksum mismatch (the bytes were damaged)".into()));
+            return Ok(Err(
+                "payload checksum mismatch (the bytes were damaged)".into()
+            ));
         }
         Ok(Ok(buf))
     }
@@ -230,7 +239,8 @@ impl<R: Read + Seek> RecordingReader<R> {
             return Ok(None);
         };
         let chunks = self.index_frame(ci, FrameKind::ChunkIndex, index::parse_chunk_index)?;
-        let keyframes = self.index_frame(ki, FrameKind::KeyframeIndex, index::parse_keyframe_index)?;
+        let keyframes =
+            self.index_frame(ki, FrameKind::KeyframeIndex, index::parse_keyframe_index)?;
         Ok(match (chunks, keyframes) {
             (Some(chunks), Some(keyframes)) => Some(RecordingIndex { chunks, keyframes }),
             _ => None,
@@ -355,11 +365,12 @@ impl<R: Read + Seek> RecordingReader<R> {
             pos += h.total_len();
         }
         report.end_offset = pos.min(self.len);
-        if let Some((at, _)) = last_trailer {
-            if report.torn_tail.is_none() && at + 40 >= self.len {
-                report.clean_close = true;
-                report.index = self.read_index()?;
-            }
+        if let Some((at, _)) = last_trailer
+            && report.torn_tail.is_none()
+            && at + 40 >= self.len
+        {
+            report.clean_close = true;
+            report.index = self.read_index()?;
         }
         Ok(report)
     }

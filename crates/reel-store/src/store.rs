@@ -138,7 +138,10 @@ impl Store {
     /// Adds a chunk.
     pub fn insert(&mut self, chunk: Chunk) {
         let chunk_idx = self.chunks.len() as u32;
-        let entity = self.entities.entry(chunk.entity_path().clone()).or_default();
+        let entity = self
+            .entities
+            .entry(chunk.entity_path().clone())
+            .or_default();
         let row_ids = chunk.row_ids();
         let n = chunk.num_rows();
         entity.num_rows += n as u64;
@@ -148,7 +151,8 @@ impl Store {
         for (desc, array) in chunk.components() {
             let stats = entity.components.entry(desc.column_name()).or_default();
             stats.rows += (array.len() - array.null_count()) as u64;
-            stats.bytes += array.get_array_memory_size() as u64;
+            // Slice size, not buffer capacity: decoded arrays may share one IPC body.
+            stats.bytes += array.to_data().get_slice_memory_size().unwrap_or(0) as u64;
         }
         let loc = |row: usize, time: i64| RowLoc {
             time,
@@ -195,7 +199,9 @@ impl Store {
         let mut out = BTreeSet::new();
         for e in self.entities.values() {
             for (name, rows) in &e.timelines {
-                if let (Some(typ), Ok(name)) = (rows.typ, reel_types::TimelineName::new(name.clone())) {
+                if let (Some(typ), Ok(name)) =
+                    (rows.typ, reel_types::TimelineName::new(name.clone()))
+                {
                     out.insert(Timeline { name, typ });
                 }
             }
@@ -234,7 +240,10 @@ impl Store {
         RowHandle {
             chunk: self.chunks[loc.chunk as usize].clone(),
             row: loc.row as usize,
-            time: typ.map(|typ| TimeCell { typ, value: loc.time }),
+            time: typ.map(|typ| TimeCell {
+                typ,
+                value: loc.time,
+            }),
             row_id: RowId(loc.row_id),
         }
     }
@@ -275,7 +284,11 @@ impl Store {
     /// Rows of `entity` with `min <= time <= max` on `timeline`, sorted by
     /// time then row id.
     pub fn range(&self, entity: &EntityPath, timeline: &str, min: i64, max: i64) -> Vec<RowHandle> {
-        let Some(rows) = self.entities.get(entity).and_then(|e| e.timelines.get(timeline)) else {
+        let Some(rows) = self
+            .entities
+            .get(entity)
+            .and_then(|e| e.timelines.get(timeline))
+        else {
             return Vec::new();
         };
         let lo = rows.rows.partition_point(|l| l.time < min);

@@ -68,13 +68,14 @@ impl<W: Write> RecordingWriter<W> {
 
     /// Appends one chunk; returns its frame offset.
     pub fn append_chunk(&mut self, chunk: &Chunk) -> StoreResult<u64> {
-        let payload = ipc::encode_batch(chunk.record_batch(), self.compression).map_err(|message| {
-            StoreError::Encode {
-                path: self.path.clone(),
-                entity: chunk.entity_path().to_string(),
-                message,
-            }
-        })?;
+        let payload =
+            ipc::encode_batch(chunk.record_batch(), self.compression).map_err(|message| {
+                StoreError::Encode {
+                    path: self.path.clone(),
+                    entity: chunk.entity_path().to_string(),
+                    message,
+                }
+            })?;
         let offset = self.write_frame(FrameKind::Chunk, &payload)?;
         self.out.flush().map_err(|source| self.io(source))?;
         let frame_len = self.pos - offset;
@@ -132,4 +133,3 @@ impl<W: Write> RecordingWriter<W> {
         self.out.flush().map_err(|source| self.io(source))
     }
 }
-

@@ -85,7 +85,10 @@ pub struct PendingRow {
 impl PendingRow {
     /// Approximate bytes of its component data, for batching thresholds.
     pub fn heap_size(&self) -> usize {
-        self.cells.iter().map(|(_, a)| a.get_array_memory_size()).sum()
+        self.cells
+            .iter()
+            .map(|(_, a)| a.get_array_memory_size())
+            .sum()
     }
 }
 
@@ -235,7 +238,9 @@ impl Chunk {
         fields.push(
             Field::new(ROW_ID_COLUMN, DataType::UInt64, false).with_metadata(kind_meta("row_id")),
         );
-        arrays.push(Arc::new(UInt64Array::from_iter_values(row_ids.iter().map(|r| r.0))));
+        arrays.push(Arc::new(UInt64Array::from_iter_values(
+            row_ids.iter().map(|r| r.0),
+        )));
         for (tl, array) in time_arrays {
             fields.push(
                 Field::new(tl.name.as_str(), tl.typ.arrow_type(), true)
@@ -313,7 +318,12 @@ impl Chunk {
                             field: f.clone().into(),
                         },
                         _ => ComponentDescriptor::from_column_name(field.name()).ok_or_else(
-                            || bad(format!("entity {entity_path}: component column {} has no archetype", field.name())),
+                            || {
+                                bad(format!(
+                                    "entity {entity_path}: component column {} has no archetype",
+                                    field.name()
+                                ))
+                            },
                         )?,
                     };
                     components.push((desc, i));
@@ -323,7 +333,9 @@ impl Chunk {
             }
         }
         if !has_row_id {
-            return Err(bad(format!("entity {entity_path}: no {ROW_ID_COLUMN} column")));
+            return Err(bad(format!(
+                "entity {entity_path}: no {ROW_ID_COLUMN} column"
+            )));
         }
         Ok(Self {
             entity_path,
@@ -377,10 +389,18 @@ impl Chunk {
 
     /// The values on one timeline (`None` where a row is not on it).
     pub fn timeline_values(&self, name: &str) -> Option<(TimeType, Vec<Option<i64>>)> {
-        let (tl, i) = self.timelines.iter().find(|(t, _)| t.name.as_str() == name)?;
+        let (tl, i) = self
+            .timelines
+            .iter()
+            .find(|(t, _)| t.name.as_str() == name)?;
         let array = self.batch.column(*i);
         let data = array.to_data();
-        let raw = Int64Array::from(data.into_builder().data_type(DataType::Int64).build().ok()?);
+        let raw = Int64Array::from(
+            data.into_builder()
+                .data_type(DataType::Int64)
+                .build()
+                .ok()?,
+        );
         Some((tl.typ, raw.iter().collect()))
     }
 

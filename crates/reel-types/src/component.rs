@@ -148,7 +148,9 @@ impl<'a> RowView<'a> {
         if let Some(a) = a.as_any().downcast_ref::<LargeBinaryArray>() {
             let start = a.value_offsets()[self.row] as usize;
             let end = a.value_offsets()[self.row + 1] as usize;
-            return Ok(Some(Blob::from_buffer(a.values().slice_with_length(start, end - start))));
+            return Ok(Some(Blob::from_buffer(
+                a.values().slice_with_length(start, end - start),
+            )));
         }
         if let Some(a) = a.as_any().downcast_ref::<arrow_array::BinaryArray>() {
             return Ok(Some(Blob::from(a.value(self.row).to_vec())));

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::component::{cell, RowView};
+use crate::component::{RowView, cell};
 use crate::media_type::{self, IMAGE_TYPES};
 use crate::{Archetype, Blob, ComponentCell, ComponentDescriptor, DataError, DataResult};
 
@@ -17,18 +17,22 @@ impl EncodedImage {
     /// Component: the file bytes.
     pub const BLOB: ComponentDescriptor = ComponentDescriptor::new("EncodedImage", "blob");
     /// Component: the media type.
-    pub const MEDIA_TYPE: ComponentDescriptor = ComponentDescriptor::new("EncodedImage", "media_type");
+    pub const MEDIA_TYPE: ComponentDescriptor =
+        ComponentDescriptor::new("EncodedImage", "media_type");
 
     /// Wraps bytes, telling JPEG from PNG by their magic numbers.
     pub fn from_bytes(bytes: impl Into<Blob>) -> DataResult<Self> {
         let blob = bytes.into();
         if blob.is_empty() {
-            return Err(DataError::Empty { what: "EncodedImage bytes" });
+            return Err(DataError::Empty {
+                what: "EncodedImage bytes",
+            });
         }
-        let media_type = media_type::sniff_image(&blob).ok_or_else(|| DataError::UnknownMediaType {
-            archetype: "EncodedImage",
-            first_bytes: media_type::hex_prefix(&blob),
-        })?;
+        let media_type =
+            media_type::sniff_image(&blob).ok_or_else(|| DataError::UnknownMediaType {
+                archetype: "EncodedImage",
+                first_bytes: media_type::hex_prefix(&blob),
+            })?;
         Ok(Self {
             blob,
             media_type: media_type.to_owned(),
@@ -46,10 +50,15 @@ impl EncodedImage {
     }
 
     /// Wraps bytes of a known media type.
-    pub fn from_bytes_with_media_type(bytes: impl Into<Blob>, media_type: &str) -> DataResult<Self> {
+    pub fn from_bytes_with_media_type(
+        bytes: impl Into<Blob>,
+        media_type: &str,
+    ) -> DataResult<Self> {
         let blob = bytes.into();
         if blob.is_empty() {
-            return Err(DataError::Empty { what: "EncodedImage bytes" });
+            return Err(DataError::Empty {
+                what: "EncodedImage bytes",
+            });
         }
         check_media_type("EncodedImage", media_type, IMAGE_TYPES)?;
         Ok(Self {
@@ -114,12 +123,18 @@ mod tests {
     fn sniffs_or_says_why_not() {
         let jpeg = EncodedImage::from_bytes(vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0]).unwrap();
         assert_eq!(jpeg.media_type(), "image/jpeg");
-        let e = EncodedImage::from_bytes(b"GIF89a..".to_vec()).unwrap_err().to_string();
+        let e = EncodedImage::from_bytes(b"GIF89a..".to_vec())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("47 49 46 38"), "{e}");
-        let e = EncodedImage::from_bytes_with_media_type(vec![1], "image/gif").unwrap_err().to_string();
+        let e = EncodedImage::from_bytes_with_media_type(vec![1], "image/gif")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("image/jpeg, image/png"), "{e}");
         assert!(EncodedImage::from_bytes(Vec::new()).is_err());
-        let e = EncodedImage::from_file("/nonexistent/x.jpg").unwrap_err().to_string();
+        let e = EncodedImage::from_file("/nonexistent/x.jpg")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("/nonexistent/x.jpg"), "{e}");
     }
 }

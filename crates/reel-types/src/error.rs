@@ -30,7 +30,11 @@ pub enum DataError {
 
     /// An image with a zero or absurd dimension.
     #[error("Image {width}x{height} has an invalid size: {reason}")]
-    InvalidImageSize { width: u32, height: u32, reason: String },
+    InvalidImageSize {
+        width: u32,
+        height: u32,
+        reason: String,
+    },
 
     /// A media type that is not one this archetype accepts.
     #[error("{archetype}: unsupported media type {media_type:?} (supported: {supported})")]
@@ -41,7 +45,9 @@ pub enum DataError {
     },
 
     /// Bytes whose type could not be told from their first bytes.
-    #[error("{archetype}: could not tell the media type from the first bytes ({first_bytes}); pass it explicitly with `with_media_type`")]
+    #[error(
+        "{archetype}: could not tell the media type from the first bytes ({first_bytes}); pass it explicitly with `with_media_type`"
+    )]
     UnknownMediaType {
         archetype: &'static str,
         first_bytes: String,

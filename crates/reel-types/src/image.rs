@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::component::{cell, RowView};
+use crate::component::{RowView, cell};
 use crate::{Archetype, Blob, ComponentCell, ComponentDescriptor, DataError, DataResult};
 
 /// Channels of a color pixel, in memory order.
@@ -143,7 +143,13 @@ impl PixelFormat {
         }
     }
 
-    const ALL: [Self; 5] = [Self::NV12, Self::YUY2, Self::I420, Self::Y_U_V422, Self::Y_U_V444];
+    const ALL: [Self; 5] = [
+        Self::NV12,
+        Self::YUY2,
+        Self::I420,
+        Self::Y_U_V422,
+        Self::Y_U_V444,
+    ];
 }
 
 /// How the bytes of an image are laid out.
@@ -179,8 +185,9 @@ impl PixelLayout {
         Err(DataError::UnknownName {
             what: "pixel layout",
             value: s.to_owned(),
-            known: "e.g. RGB_U8, RGBA_U8, L_U16, BGR_U8, RGB_F32, NV12, YUY2, I420, Y_U_V422, Y_U_V444"
-                .into(),
+            known:
+                "e.g. RGB_U8, RGBA_U8, L_U16, BGR_U8, RGB_F32, NV12, YUY2, I420, Y_U_V422, Y_U_V444"
+                    .into(),
         })
     }
 
@@ -285,7 +292,14 @@ impl Image {
         datatype: ChannelDatatype,
     ) -> DataResult<Self> {
         let layout = PixelLayout::Color(model, datatype);
-        Self::try_new(buffer, ImageFormat { width, height, layout })
+        Self::try_new(
+            buffer,
+            ImageFormat {
+                width,
+                height,
+                layout,
+            },
+        )
     }
 
     /// An image in a YUV layout.
@@ -295,7 +309,14 @@ impl Image {
         format: PixelFormat,
     ) -> DataResult<Self> {
         let layout = PixelLayout::Yuv(format);
-        Self::try_new(buffer, ImageFormat { width, height, layout })
+        Self::try_new(
+            buffer,
+            ImageFormat {
+                width,
+                height,
+                layout,
+            },
+        )
     }
 
     /// 8-bit RGB, 3 bytes per pixel.
@@ -344,7 +365,15 @@ impl Archetype for Image {
         let height = row.require(&Self::HEIGHT, row.u32(&Self::HEIGHT)?)?;
         let layout = row.require(&Self::LAYOUT, row.utf8(&Self::LAYOUT)?)?;
         let layout = PixelLayout::from_storage_name(layout)?;
-        Self::try_new(buffer, ImageFormat { width, height, layout }).map(Some)
+        Self::try_new(
+            buffer,
+            ImageFormat {
+                width,
+                height,
+                layout,
+            },
+        )
+        .map(Some)
     }
 }
 
@@ -355,7 +384,10 @@ mod tests {
     #[test]
     fn size_is_checked_with_a_clear_message() {
         let e = Image::from_rgb8(vec![0u8; 921_599], [640, 480]).unwrap_err();
-        assert_eq!(e.to_string(), "Image 640x480 RGB8 needs 921600 bytes, got 921599");
+        assert_eq!(
+            e.to_string(),
+            "Image 640x480 RGB8 needs 921600 bytes, got 921599"
+        );
         assert!(Image::from_rgb8(vec![0u8; 921_600], [640, 480]).is_ok());
         let e = Image::from_rgb8(Vec::new(), [0, 480]).unwrap_err();
         assert!(e.to_string().contains("invalid size"), "{e}");
@@ -363,10 +395,15 @@ mod tests {
 
     #[test]
     fn yuv_sizes_round_chroma_up() {
-        assert_eq!(PixelFormat::NV12.num_bytes(641, 481), 641 * 481 + 2 * 321 * 241);
+        assert_eq!(
+            PixelFormat::NV12.num_bytes(641, 481),
+            641 * 481 + 2 * 321 * 241
+        );
         assert_eq!(PixelFormat::YUY2.num_bytes(4, 2), 16);
         assert_eq!(PixelFormat::I420.num_bytes(640, 480), 460_800);
-        assert!(Image::from_pixel_format(vec![0u8; 460_800], [640, 480], PixelFormat::I420).is_ok());
+        assert!(
+            Image::from_pixel_format(vec![0u8; 460_800], [640, 480], PixelFormat::I420).is_ok()
+        );
     }
 
     #[test]
@@ -374,12 +411,18 @@ mod tests {
         for m in ColorModel::ALL {
             for d in ChannelDatatype::ALL {
                 let l = PixelLayout::Color(m, d);
-                assert_eq!(PixelLayout::from_storage_name(&l.storage_name()).unwrap(), l);
+                assert_eq!(
+                    PixelLayout::from_storage_name(&l.storage_name()).unwrap(),
+                    l
+                );
             }
         }
         for p in PixelFormat::ALL {
             let l = PixelLayout::Yuv(p);
-            assert_eq!(PixelLayout::from_storage_name(&l.storage_name()).unwrap(), l);
+            assert_eq!(
+                PixelLayout::from_storage_name(&l.storage_name()).unwrap(),
+                l
+            );
         }
         assert!(PixelLayout::from_storage_name("RGB_U9").is_err());
         let l16 = PixelLayout::Color(ColorModel::L, ChannelDatatype::U16);

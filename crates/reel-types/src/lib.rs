@@ -33,8 +33,8 @@ pub mod video;
 
 pub use blob::Blob;
 pub use chunk::{
-    Chunk, PendingRow, RowId, META_ARCHETYPE, META_ENTITY_PATH, META_FIELD, META_KIND,
-    ROW_ID_COLUMN,
+    Chunk, META_ARCHETYPE, META_ENTITY_PATH, META_FIELD, META_KIND, PendingRow, ROW_ID_COLUMN,
+    RowId,
 };
 pub use component::{Archetype, ComponentCell, ComponentColumn, ComponentDescriptor, RowView};
 pub use encoded_image::EncodedImage;

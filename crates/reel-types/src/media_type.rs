@@ -72,8 +72,14 @@ mod tests {
         assert_eq!(sniff_image(b"GIF89a"), None);
         assert_eq!(sniff_video(b"\0\0\0\x20ftypisom"), Some(MP4));
         assert_eq!(sniff_video(b"\0\0\0\x14ftypqt  "), Some(QUICKTIME));
-        assert_eq!(sniff_video(b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm"), Some(WEBM));
-        assert_eq!(sniff_video(b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x88matroska"), Some(MATROSKA));
+        assert_eq!(
+            sniff_video(b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm"),
+            Some(WEBM)
+        );
+        assert_eq!(
+            sniff_video(b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x88matroska"),
+            Some(MATROSKA)
+        );
         assert_eq!(sniff_video(b"RIFF....AVI "), None);
         assert_eq!(sniff_video(b""), None);
     }

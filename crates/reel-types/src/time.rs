@@ -276,17 +276,27 @@ impl TimeColumn {
     }
 
     /// A column of durations in nanoseconds.
-    pub fn new_duration_nanos(name: impl Into<String>, values: impl Into<Vec<i64>>) -> DataResult<Self> {
+    pub fn new_duration_nanos(
+        name: impl Into<String>,
+        values: impl Into<Vec<i64>>,
+    ) -> DataResult<Self> {
         Self::new(name, TimeType::DurationNs, values)
     }
 
     /// A column of wall-clock times in nanoseconds since the Unix epoch.
-    pub fn new_timestamp_nanos(name: impl Into<String>, values: impl Into<Vec<i64>>) -> DataResult<Self> {
+    pub fn new_timestamp_nanos(
+        name: impl Into<String>,
+        values: impl Into<Vec<i64>>,
+    ) -> DataResult<Self> {
         Self::new(name, TimeType::TimestampNs, values)
     }
 
     /// A column of any type.
-    pub fn new(name: impl Into<String>, typ: TimeType, values: impl Into<Vec<i64>>) -> DataResult<Self> {
+    pub fn new(
+        name: impl Into<String>,
+        typ: TimeType,
+        values: impl Into<Vec<i64>>,
+    ) -> DataResult<Self> {
         Ok(Self {
             timeline: Timeline {
                 name: TimelineName::new(name)?,
@@ -310,7 +320,10 @@ mod tests {
             TimeCell::timestamp_nanos(1_700_000_000_123_456_789).to_string(),
             "2023-11-14T22:13:20.123456789Z"
         );
-        assert_eq!(TimeCell::timestamp_nanos(-1).to_string(), "1969-12-31T23:59:59.999999999Z");
+        assert_eq!(
+            TimeCell::timestamp_nanos(-1).to_string(),
+            "1969-12-31T23:59:59.999999999Z"
+        );
     }
 
     #[test]
@@ -322,7 +335,11 @@ mod tests {
 
     #[test]
     fn arrow_types_round_trip() {
-        for t in [TimeType::Sequence, TimeType::DurationNs, TimeType::TimestampNs] {
+        for t in [
+            TimeType::Sequence,
+            TimeType::DurationNs,
+            TimeType::TimestampNs,
+        ] {
             assert_eq!(TimeType::from_arrow_type(&t.arrow_type()), Some(t));
             assert_eq!(TimeType::from_name(t.name()), Some(t));
         }

@@ -15,7 +15,7 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::component::{cell, RowView};
+use crate::component::{RowView, cell};
 use crate::encoded_image::check_media_type;
 use crate::media_type::{self, VIDEO_TYPES};
 use crate::{
@@ -37,18 +37,22 @@ impl AssetVideo {
     /// Component: the file bytes.
     pub const BLOB: ComponentDescriptor = ComponentDescriptor::new("AssetVideo", "blob");
     /// Component: the media type.
-    pub const MEDIA_TYPE: ComponentDescriptor = ComponentDescriptor::new("AssetVideo", "media_type");
+    pub const MEDIA_TYPE: ComponentDescriptor =
+        ComponentDescriptor::new("AssetVideo", "media_type");
 
     /// Wraps a video file's bytes, telling the container from its first bytes.
     pub fn from_bytes(bytes: impl Into<Blob>) -> DataResult<Self> {
         let blob = bytes.into();
         if blob.is_empty() {
-            return Err(DataError::Empty { what: "AssetVideo bytes" });
+            return Err(DataError::Empty {
+                what: "AssetVideo bytes",
+            });
         }
-        let media_type = media_type::sniff_video(&blob).ok_or_else(|| DataError::UnknownMediaType {
-            archetype: "AssetVideo",
-            first_bytes: media_type::hex_prefix(&blob),
-        })?;
+        let media_type =
+            media_type::sniff_video(&blob).ok_or_else(|| DataError::UnknownMediaType {
+                archetype: "AssetVideo",
+                first_bytes: media_type::hex_prefix(&blob),
+            })?;
         Ok(Self {
             blob,
             media_type: media_type.to_owned(),
@@ -56,10 +60,15 @@ impl AssetVideo {
     }
 
     /// Wraps bytes of a known container type.
-    pub fn from_bytes_with_media_type(bytes: impl Into<Blob>, media_type: &str) -> DataResult<Self> {
+    pub fn from_bytes_with_media_type(
+        bytes: impl Into<Blob>,
+        media_type: &str,
+    ) -> DataResult<Self> {
         let blob = bytes.into();
         if blob.is_empty() {
-            return Err(DataError::Empty { what: "AssetVideo bytes" });
+            return Err(DataError::Empty {
+                what: "AssetVideo bytes",
+            });
         }
         check_media_type("AssetVideo", media_type, VIDEO_TYPES)?;
         Ok(Self {
@@ -257,7 +266,8 @@ impl VideoStream {
     /// Component: the encoded sample.
     pub const SAMPLE: ComponentDescriptor = ComponentDescriptor::new("VideoStream", "sample");
     /// Component: keyframe flag.
-    pub const IS_KEYFRAME: ComponentDescriptor = ComponentDescriptor::new("VideoStream", "is_keyframe");
+    pub const IS_KEYFRAME: ComponentDescriptor =
+        ComponentDescriptor::new("VideoStream", "is_keyframe");
     /// Component: media-clock PTS in ns.
     pub const PTS: ComponentDescriptor =
         ComponentDescriptor::new("VideoStream", "presentation_timestamp_ns");
@@ -277,7 +287,9 @@ impl VideoStream {
     pub fn from_sample(sample: impl Into<Blob>) -> DataResult<Self> {
         let sample = sample.into();
         if sample.is_empty() {
-            return Err(DataError::Empty { what: "VideoStream sample" });
+            return Err(DataError::Empty {
+                what: "VideoStream sample",
+            });
         }
         Ok(Self {
             sample: Some(sample),
@@ -329,7 +341,10 @@ impl Archetype for VideoStream {
     }
 
     fn from_row(row: &RowView<'_>) -> DataResult<Option<Self>> {
-        let codec = row.utf8(&Self::CODEC)?.map(VideoCodec::from_name).transpose()?;
+        let codec = row
+            .utf8(&Self::CODEC)?
+            .map(VideoCodec::from_name)
+            .transpose()?;
         let sample = row.blob(&Self::SAMPLE)?;
         if codec.is_none() && sample.is_none() {
             return Ok(None);
@@ -362,7 +377,9 @@ mod tests {
     fn asset_video_sniffs() {
         let v = AssetVideo::from_bytes(b"\0\0\0\x20ftypisom\0\0\0\0".to_vec()).unwrap();
         assert_eq!(v.media_type(), "video/mp4");
-        let e = AssetVideo::from_bytes(b"not a video".to_vec()).unwrap_err().to_string();
+        let e = AssetVideo::from_bytes(b"not a video".to_vec())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("could not tell"), "{e}");
         assert!(VideoStream::from_sample(Vec::new()).is_err());
     }
