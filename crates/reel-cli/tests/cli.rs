@@ -1,0 +1,155 @@
+//! The `reel` binary end to end: demo, info, print, and its errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn reel(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_reel")).args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("reel-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn demo(dir: &Path, frames: u32) -> PathBuf {
+    let out = dir.join("demo.reel");
+    let o = reel(&["demo", "--out", out.to_str().unwrap(), "--frames", &frames.to_string()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("reel info"), "the demo says how to look at it");
+    out
+}
+
+#[test]
+fn demo_then_info_json_lists_every_form() {
+    let dir = tempdir("info");
+    let file = demo(&dir, 12);
+    let o = reel(&["info", file.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(info["closed_cleanly"], true);
+    assert_eq!(info["format_version"], "1.0");
+    assert_eq!(info["skipped"].as_array().unwrap().len(), 0);
+    let entities = info["entities"].as_array().unwrap();
+    let find = |p: &str| entities.iter().find(|e| e["path"] == p).unwrap_or_else(|| panic!("{p} missing"));
+    let raw = find("/camera/raw");
+    assert_eq!(raw["archetypes"], serde_json::json!(["Image"]));
+    assert_eq!(raw["rows"], 12);
+    let timelines: Vec<&str> = raw["timelines"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(timelines, ["frame", "time"]);
+    assert_eq!(raw["timelines"][0]["max"], 11);
+    // Pixel bytes plus the column's offsets.
+    let bytes = raw["components"]["Image:buffer"]["bytes"].as_u64().unwrap();
+    assert!((12 * 320 * 240 * 3..12 * 320 * 240 * 3 + 1024).contains(&bytes), "{bytes}");
+    assert_eq!(find("/camera/png")["archetypes"], serde_json::json!(["EncodedImage"]));
+    let asset = find("/video/asset");
+    assert_eq!(asset["static_rows"], 1);
+    assert_eq!(asset["archetypes"], serde_json::json!(["AssetVideo"]));
+
+    let text = reel(&["info", file.to_str().unwrap()]);
+    assert!(text.status.success());
+    let text = stdout(&text);
+    assert!(text.contains("closed cleanly") && text.contains("timeline frame (sequence): #0 .. #11"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn demo_png_frames_decode_to_the_raw_frames() {
+    use reel_store::Store;
+    use reel_types::{EncodedImage, EntityPath, Image};
+    let dir = tempdir("png");
+    let file = demo(&dir, 5);
+    let (store, _) = Store::load(&file).unwrap();
+    let raw = store.range(&EntityPath::parse("camera/raw").unwrap(), "frame", 0, 100);
+    let png = store.range(&EntityPath::parse("camera/png").unwrap(), "frame", 0, 100);
+    assert_eq!(raw.len(), 5);
+    assert_eq!(png.len(), 5);
+    for (r, p) in raw.iter().zip(&png) {
+        let image: Image = r.get().unwrap().unwrap();
+        let encoded: EncodedImage = p.get().unwrap().unwrap();
+        // Decoded by the `png` crate's decoder: lossless means bit-exact.
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(encoded.blob().to_vec()))
+            .read_info()
+            .unwrap();
+        let mut buf = vec![0; decoder.output_buffer_size().unwrap()];
+        let frame = decoder.next_frame(&mut buf).unwrap();
+        assert_eq!((frame.width, frame.height), (320, 240));
+        assert_eq!(&buf[..frame.buffer_size()], image.buffer().as_slice());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn info_reports_a_cut_recording_and_keeps_the_rest() {
+    let dir = tempdir("cut");
+    let file = demo(&dir, 30);
+    let bytes = std::fs::read(&file).unwrap();
+    let cut = dir.join("cut.reel");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let o = reel(&["info", cut.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(info["closed_cleanly"], false);
+    let skipped = info["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1);
+    assert!(skipped[0]["reason"].as_str().unwrap().contains("cut short"), "{skipped:?}");
+    assert!(info["rows"].as_u64().unwrap() > 10);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn print_lists_rows_and_names_unknown_entities() {
+    let dir = tempdir("print");
+    let file = demo(&dir, 4);
+    let o = reel(&["print", file.to_str().unwrap(), "--entity", "/camera/raw", "--limit", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("/camera/raw: 4 rows"), "{out}");
+    assert!(out.contains("Image 320x240 RGB8 (230400 B)"), "{out}");
+    assert!(out.contains("frame=#1"), "{out}");
+    assert!(out.contains("2 more"), "{out}");
+
+    let o = reel(&["print", file.to_str().unwrap(), "--entity", "/nope"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("no entity /nope") && err.contains("/camera/raw"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_files_get_clear_errors() {
+    let dir = tempdir("bad");
+    let not_reel = dir.join("notes.txt");
+    std::fs::write(&not_reel, "hello, not a recording").unwrap();
+    let o = reel(&["info", not_reel.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("notes.txt") && err.contains("not a reel recording"), "{err}");
+    let o = reel(&["info", "/nonexistent/file.reel"]);
+    assert!(stderr(&o).contains("/nonexistent/file.reel"));
+    let o = reel(&["print", "/nonexistent/file.reel"]);
+    assert!(!o.status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn help_reads_like_a_cli() {
+    let o = reel(&["--help"]);
+    let out = stdout(&o);
+    for cmd in ["info", "print", "demo"] {
+        assert!(out.contains(cmd), "{out}");
+    }
+    let o = reel(&[]);
+    assert!(!o.status.success(), "no subcommand prints help and fails");
+}

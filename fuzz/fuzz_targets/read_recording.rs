@@ -1,0 +1,40 @@
+//! Any bytes given to the recording reader: scan, read the index, read
+//! every indexed chunk, and query the rows. Must never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use reel_store::{RecordingReader, Store};
+use reel_types::{Archetype, AssetVideo, EncodedImage, Image, VideoFrameReference, VideoStream};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(mut reader) = RecordingReader::from_bytes(data, "fuzz") else {
+        return;
+    };
+    let mut store = Store::new();
+    let _ = reader.scan(|_, chunk| store.insert(chunk));
+    if let Ok(Some(index)) = reader.read_index() {
+        for entry in index.chunks.iter().take(64) {
+            let _ = reader.read_chunk_at(entry.offset);
+        }
+    }
+    for chunk in store.chunks() {
+        for row in 0..chunk.num_rows() {
+            let Some(view) = chunk.row(row) else { continue };
+            let _ = Image::from_row(&view);
+            let _ = EncodedImage::from_row(&view);
+            let _ = AssetVideo::from_row(&view);
+            let _ = VideoFrameReference::from_row(&view);
+            let _ = VideoStream::from_row(&view);
+        }
+        for tl in chunk.timelines() {
+            let _ = chunk.time_range(tl.name.as_str());
+        }
+    }
+    let entities: Vec<_> = store.entities().cloned().collect();
+    for e in entities {
+        let _ = store.entity_info(&e);
+        let _ = store.range(&e, "frame", i64::MIN, i64::MAX);
+        let _ = store.latest_at(&e, "frame", 0, &VideoStream::SAMPLE);
+        let _ = store.rows_in_log_order(&e);
+    }
+});
