@@ -9,8 +9,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod demo;
+mod export;
+mod import;
 mod info;
 mod print;
+mod time_arg;
+mod video_info;
 
 /// Log, store and inspect camera images and video.
 #[derive(Parser)]
@@ -41,6 +45,58 @@ enum Command {
         #[arg(long, short = 'n', default_value_t = 20)]
         limit: usize,
     },
+    /// Describe a video file: tracks, codec string, size, frames, keyframes, B-frames.
+    VideoInfo {
+        /// The video file (MP4, MOV, MKV, WebM, IVF).
+        media: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Print the frame presentation timestamps in ns, one per line, sorted.
+        #[arg(long, conflicts_with = "json")]
+        timestamps: bool,
+    },
+    /// Import a video file into a recording, as a whole asset or as stream samples.
+    Import {
+        /// The video file (MP4, MOV, MKV, WebM, IVF).
+        media: PathBuf,
+        /// The recording to write (.reel).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Entity to log the video to (default: /video).
+        #[arg(long, short, default_value = "/video")]
+        entity: String,
+        /// `asset`: the file as one AssetVideo plus a VideoFrameReference per frame;
+        /// `stream`: one VideoStream row per sample, copied without re-encoding.
+        #[arg(long = "as", value_enum, default_value_t = import::Mode::Stream)]
+        mode: import::Mode,
+    },
+    /// Write a video entity of a recording to MP4 without re-encoding.
+    ExportMp4 {
+        /// The recording (.reel).
+        file: PathBuf,
+        /// The VideoStream or AssetVideo entity.
+        #[arg(long, short)]
+        entity: String,
+        /// Output file.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Start at the keyframe at or before this time (e.g. 12.5s, 500ms, 12.5).
+        #[arg(long, value_parser = time_arg::parse_ns)]
+        from: Option<i64>,
+        /// End with the last frame shown at or before this time.
+        #[arg(long, value_parser = time_arg::parse_ns)]
+        to: Option<i64>,
+        /// Write a fragmented MP4 (a moof/mdat pair per GOP), for streaming.
+        #[arg(long)]
+        fragmented: bool,
+        /// Timeline with the samples' presentation times, when they carry none.
+        #[arg(long)]
+        timeline: Option<String>,
+        /// Frame rate, for streams logged only on a frame-number timeline.
+        #[arg(long)]
+        fps: Option<f64>,
+    },
     /// Log a synthetic camera in every form to a recording and say how to look at it.
     Demo {
         /// Where to write the recording.
@@ -62,6 +118,38 @@ fn main() -> ExitCode {
             limit,
         } => print::run(&file, entity.as_deref(), limit),
         Command::Demo { out, frames } => demo::run(&out, frames),
+        Command::VideoInfo {
+            media,
+            json,
+            timestamps,
+        } => video_info::run(&media, json, timestamps),
+        Command::Import {
+            media,
+            out,
+            entity,
+            mode,
+        } => import::run(&media, &out, &entity, mode),
+        Command::ExportMp4 {
+            file,
+            entity,
+            out,
+            from,
+            to,
+            fragmented,
+            timeline,
+            fps,
+        } => export::run(
+            &file,
+            &entity,
+            &out,
+            reel_sdk::remux::ExportOptions {
+                from_ns: from,
+                to_ns: to,
+                fragmented,
+                timeline,
+                fps,
+            },
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

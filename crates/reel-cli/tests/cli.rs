@@ -6,7 +6,10 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn reel(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_reel")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_reel"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -25,9 +28,18 @@ fn tempdir(name: &str) -> PathBuf {
 
 fn demo(dir: &Path, frames: u32) -> PathBuf {
     let out = dir.join("demo.reel");
-    let o = reel(&["demo", "--out", out.to_str().unwrap(), "--frames", &frames.to_string()]);
+    let o = reel(&[
+        "demo",
+        "--out",
+        out.to_str().unwrap(),
+        "--frames",
+        &frames.to_string(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("reel info"), "the demo says how to look at it");
+    assert!(
+        stdout(&o).contains("reel info"),
+        "the demo says how to look at it"
+    );
     out
 }
 
@@ -42,17 +54,33 @@ fn demo_then_info_json_lists_every_form() {
     assert_eq!(info["format_version"], "1.0");
     assert_eq!(info["skipped"].as_array().unwrap().len(), 0);
     let entities = info["entities"].as_array().unwrap();
-    let find = |p: &str| entities.iter().find(|e| e["path"] == p).unwrap_or_else(|| panic!("{p} missing"));
+    let find = |p: &str| {
+        entities
+            .iter()
+            .find(|e| e["path"] == p)
+            .unwrap_or_else(|| panic!("{p} missing"))
+    };
     let raw = find("/camera/raw");
     assert_eq!(raw["archetypes"], serde_json::json!(["Image"]));
     assert_eq!(raw["rows"], 12);
-    let timelines: Vec<&str> = raw["timelines"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let timelines: Vec<&str> = raw["timelines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
     assert_eq!(timelines, ["frame", "time"]);
     assert_eq!(raw["timelines"][0]["max"], 11);
     // Pixel bytes plus the column's offsets.
     let bytes = raw["components"]["Image:buffer"]["bytes"].as_u64().unwrap();
-    assert!((12 * 320 * 240 * 3..12 * 320 * 240 * 3 + 1024).contains(&bytes), "{bytes}");
-    assert_eq!(find("/camera/png")["archetypes"], serde_json::json!(["EncodedImage"]));
+    assert!(
+        (12 * 320 * 240 * 3..12 * 320 * 240 * 3 + 1024).contains(&bytes),
+        "{bytes}"
+    );
+    assert_eq!(
+        find("/camera/png")["archetypes"],
+        serde_json::json!(["EncodedImage"])
+    );
     let asset = find("/video/asset");
     assert_eq!(asset["static_rows"], 1);
     assert_eq!(asset["archetypes"], serde_json::json!(["AssetVideo"]));
@@ -60,7 +88,10 @@ fn demo_then_info_json_lists_every_form() {
     let text = reel(&["info", file.to_str().unwrap()]);
     assert!(text.status.success());
     let text = stdout(&text);
-    assert!(text.contains("closed cleanly") && text.contains("timeline frame (sequence): #0 .. #11"), "{text}");
+    assert!(
+        text.contains("closed cleanly") && text.contains("timeline frame (sequence): #0 .. #11"),
+        "{text}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -103,7 +134,10 @@ fn info_reports_a_cut_recording_and_keeps_the_rest() {
     assert_eq!(info["closed_cleanly"], false);
     let skipped = info["skipped"].as_array().unwrap();
     assert_eq!(skipped.len(), 1);
-    assert!(skipped[0]["reason"].as_str().unwrap().contains("cut short"), "{skipped:?}");
+    assert!(
+        skipped[0]["reason"].as_str().unwrap().contains("cut short"),
+        "{skipped:?}"
+    );
     assert!(info["rows"].as_u64().unwrap() > 10);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -112,7 +146,14 @@ fn info_reports_a_cut_recording_and_keeps_the_rest() {
 fn print_lists_rows_and_names_unknown_entities() {
     let dir = tempdir("print");
     let file = demo(&dir, 4);
-    let o = reel(&["print", file.to_str().unwrap(), "--entity", "/camera/raw", "--limit", "2"]);
+    let o = reel(&[
+        "print",
+        file.to_str().unwrap(),
+        "--entity",
+        "/camera/raw",
+        "--limit",
+        "2",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("/camera/raw: 4 rows"), "{out}");
@@ -123,7 +164,10 @@ fn print_lists_rows_and_names_unknown_entities() {
     let o = reel(&["print", file.to_str().unwrap(), "--entity", "/nope"]);
     assert!(!o.status.success());
     let err = stderr(&o);
-    assert!(err.contains("no entity /nope") && err.contains("/camera/raw"), "{err}");
+    assert!(
+        err.contains("no entity /nope") && err.contains("/camera/raw"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -135,7 +179,10 @@ fn bad_files_get_clear_errors() {
     let o = reel(&["info", not_reel.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains("notes.txt") && err.contains("not a reel recording"), "{err}");
+    assert!(
+        err.contains("notes.txt") && err.contains("not a reel recording"),
+        "{err}"
+    );
     let o = reel(&["info", "/nonexistent/file.reel"]);
     assert!(stderr(&o).contains("/nonexistent/file.reel"));
     let o = reel(&["print", "/nonexistent/file.reel"]);

@@ -20,8 +20,14 @@ pub enum SdkError {
     Sink(String),
 
     /// The stream's background writer is gone.
-    #[error("the recording stream's background writer has stopped (rows logged before this were written)")]
+    #[error(
+        "the recording stream's background writer has stopped (rows logged before this were written)"
+    )]
     Closed,
+
+    /// A video file could not be read or written.
+    #[error(transparent)]
+    Video(#[from] reel_video::VideoError),
 
     /// An image could not be encoded.
     #[error("image encoding failed: {0}")]

@@ -19,14 +19,17 @@
 //!   builds chunks, compresses and writes them. Errors come back as
 //!   [`SdkError`], including a failure of the writer (e.g. disk full), which
 //!   is reported by the next call; what was written stays readable.
-//! - **Light**: depends on the data model and the file format only — no
-//!   GUI, server or FFmpeg — so it builds fast inside users' programs.
+//! - **Light**: depends on the data model, the file format and the video
+//!   container crate only — no GUI, server, decoder or FFmpeg — so it builds
+//!   fast inside users' programs.
 #![deny(missing_docs)]
 
 mod batcher;
 mod error;
 mod image_encode;
+pub mod import;
 mod recording_stream;
+pub mod remux;
 mod sink;
 pub mod synthetic;
 
@@ -42,3 +45,4 @@ pub use reel_types::{
     ImageFormat, PixelFormat, TimeCell, TimeColumn, TimeType, VideoCodec, VideoFrameReference,
     VideoStream,
 };
+pub use reel_video::{AssetVideoExt, MediaFile, VideoError};

@@ -226,7 +226,8 @@ impl RecordingStream {
         self.log_at(path.try_into()?, TimePoint::default(), archetype)
     }
 
-    fn log_at<A: Archetype>(
+    /// Logs at an explicit time, leaving this thread's time untouched.
+    pub(crate) fn log_at<A: Archetype>(
         &self,
         path: EntityPath,
         timepoint: TimePoint,

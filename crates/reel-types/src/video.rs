@@ -258,6 +258,9 @@ pub struct VideoStream {
     pub presentation_timestamp_ns: Option<i64>,
     /// Media-clock decode time in ns, as the source container had it.
     pub decode_timestamp_ns: Option<i64>,
+    /// Ticks per second of the source container's media clock (usually on
+    /// the static codec row), so a remux reproduces its timestamps exactly.
+    pub media_timescale: Option<u32>,
 }
 
 impl VideoStream {
@@ -274,6 +277,9 @@ impl VideoStream {
     /// Component: media-clock DTS in ns.
     pub const DTS: ComponentDescriptor =
         ComponentDescriptor::new("VideoStream", "decode_timestamp_ns");
+    /// Component: the source's media timescale.
+    pub const TIMESCALE: ComponentDescriptor =
+        ComponentDescriptor::new("VideoStream", "media_timescale");
 
     /// Only the codec, to be logged once (statically) before the samples.
     pub fn new(codec: VideoCodec) -> Self {
@@ -309,6 +315,12 @@ impl VideoStream {
         self
     }
 
+    /// Sets the source's media timescale (ticks per second).
+    pub fn with_media_timescale(mut self, timescale: u32) -> Self {
+        self.media_timescale = Some(timescale);
+        self
+    }
+
     /// Sets the media-clock presentation and decode timestamps.
     pub fn with_timestamps_ns(mut self, pts: i64, dts: i64) -> Self {
         self.presentation_timestamp_ns = Some(pts);
@@ -337,6 +349,9 @@ impl Archetype for VideoStream {
         if let Some(v) = self.decode_timestamp_ns {
             cells.push((Self::DTS, cell::i64(v)));
         }
+        if let Some(v) = self.media_timescale {
+            cells.push((Self::TIMESCALE, cell::u32(v)));
+        }
         cells
     }
 
@@ -355,6 +370,7 @@ impl Archetype for VideoStream {
             is_keyframe: row.bool(&Self::IS_KEYFRAME)?,
             presentation_timestamp_ns: row.i64(&Self::PTS)?,
             decode_timestamp_ns: row.i64(&Self::DTS)?,
+            media_timescale: row.u32(&Self::TIMESCALE)?,
         }))
     }
 }

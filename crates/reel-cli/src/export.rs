@@ -1,0 +1,58 @@
+//! `reel export-mp4`: a video entity to an MP4 file, without re-encoding.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use reel_sdk::remux::{ExportOptions, ExportReport, export_mp4};
+use reel_sdk::{EntityPath, Store};
+
+pub fn run(file: &Path, entity: &str, out: &Path, options: ExportOptions) -> Result<()> {
+    let started = Instant::now();
+    let entity = EntityPath::parse(entity)?;
+    let (store, report) = Store::load(file)?;
+    if report.is_damaged() {
+        eprintln!(
+            "warning: {}: some data was unreadable and skipped; see `reel info`",
+            file.display()
+        );
+    }
+    let result = export_mp4(&store, &entity, out, &options)
+        .with_context(|| format!("exporting {entity} of {}", file.display()))?;
+    let secs = started.elapsed().as_secs_f64();
+    match result {
+        ExportReport::Asset { bytes, media_type } => println!(
+            "Wrote {} ({bytes} bytes, {media_type}): the AssetVideo's original file",
+            out.display()
+        ),
+        ExportReport::Stream { codec, mux } => {
+            println!(
+                "Wrote {} ({} bytes{}): {} {} samples remuxed without re-encoding, timescale {}, in {:.2}s",
+                out.display(),
+                mux.bytes,
+                if options.fragmented {
+                    ", fragmented"
+                } else {
+                    ""
+                },
+                mux.samples,
+                codec,
+                mux.timescale,
+                secs
+            );
+            if mux.timestamps_adjusted > 0 {
+                eprintln!(
+                    "warning: {} timestamps were not strictly increasing (duplicate times in the stream) and were moved forward, as ffmpeg does",
+                    mux.timestamps_adjusted
+                );
+            }
+            if mux.dropped_before_keyframe > 0 {
+                eprintln!(
+                    "note: dropped {} samples before the first keyframe (they cannot be decoded)",
+                    mux.dropped_before_keyframe
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! `reel video-info`: what the demuxer sees in a video file.
+
+use std::path::Path;
+
+use anyhow::Result;
+use reel_video::MediaFile;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Info {
+    file: String,
+    container: &'static str,
+    bytes: u64,
+    tracks: Vec<Track>,
+    other_tracks: Vec<Other>,
+    warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Track {
+    track_id: u64,
+    codec: String,
+    container_codec: String,
+    codec_string: String,
+    width: u32,
+    height: u32,
+    bit_depth: Option<u8>,
+    chroma_format: Option<&'static str>,
+    timescale: u64,
+    edit_offset_ticks: i64,
+    frames: usize,
+    keyframes: usize,
+    b_frames: bool,
+    duration_ns: i64,
+    first_pts_ns: Option<i64>,
+    bytes: u64,
+}
+
+#[derive(Serialize)]
+struct Other {
+    track_id: u64,
+    kind: String,
+    codec: String,
+}
+
+pub fn run(media: &Path, json: bool, timestamps: bool) -> Result<()> {
+    let file = MediaFile::open(media)?;
+    if timestamps {
+        let track = file.video_track()?;
+        let mut out = String::with_capacity(track.samples.len() * 12);
+        for t in track.frame_timestamps_ns() {
+            out.push_str(&t.to_string());
+            out.push('\n');
+        }
+        print!("{out}");
+        return Ok(());
+    }
+    let info = Info {
+        file: media.display().to_string(),
+        container: file.container.name(),
+        bytes: file.file_size,
+        tracks: file
+            .tracks
+            .iter()
+            .map(|t| Track {
+                track_id: t.track_id,
+                codec: t.codec.to_string(),
+                container_codec: t.container_codec.clone(),
+                codec_string: t.codec_string.clone(),
+                width: t.width,
+                height: t.height,
+                bit_depth: t.bit_depth,
+                chroma_format: t.chroma_format,
+                timescale: t.timescale,
+                edit_offset_ticks: t.edit_offset,
+                frames: t.samples.len(),
+                keyframes: t.keyframes(),
+                b_frames: t.has_reordering(),
+                duration_ns: t.duration_ns(),
+                first_pts_ns: t.frame_timestamps_ns().first().copied(),
+                bytes: t.samples.iter().map(|s| s.size()).sum(),
+            })
+            .collect(),
+        other_tracks: file
+            .other_tracks
+            .iter()
+            .map(|t| Other {
+                track_id: t.track_id,
+                kind: t.kind.clone(),
+                codec: t.codec.clone(),
+            })
+            .collect(),
+        warnings: file.warnings.clone(),
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&info)?);
+        return Ok(());
+    }
+    println!("{}: {} ({} bytes)", info.file, info.container, info.bytes);
+    for t in &info.tracks {
+        println!(
+            "  track {}: {} ({}, {}) {}x{}{}{}",
+            t.track_id,
+            t.codec,
+            t.codec_string,
+            t.container_codec,
+            t.width,
+            t.height,
+            t.bit_depth.map(|b| format!(" {b}-bit")).unwrap_or_default(),
+            t.chroma_format.map(|c| format!(" {c}")).unwrap_or_default(),
+        );
+        println!(
+            "    {} frames, {} keyframes, B-frames: {}, duration {:.3}s, timescale {}{}",
+            t.frames,
+            t.keyframes,
+            if t.b_frames { "yes" } else { "no" },
+            t.duration_ns as f64 / 1e9,
+            t.timescale,
+            if t.edit_offset_ticks != 0 {
+                format!(", edit list shifts by {} ticks", t.edit_offset_ticks)
+            } else {
+                String::new()
+            }
+        );
+    }
+    for o in &info.other_tracks {
+        println!(
+            "  track {}: {} ({}), not imported",
+            o.track_id, o.kind, o.codec
+        );
+    }
+    for w in &info.warnings {
+        println!("  warning: {w}");
+    }
+    if info.tracks.is_empty() {
+        println!("  no video track");
+    }
+    Ok(())
+}

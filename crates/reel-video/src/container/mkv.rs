@@ -1,0 +1,194 @@
+//! Matroska / WebM demuxing with `matroska-demuxer`.
+//!
+//! Matroska stores presentation timestamps only; blocks are read while
+//! indexing (the crate hands out frame data, not offsets).
+
+use std::io::{Read, Seek};
+
+use matroska_demuxer::{Frame, MatroskaFile, TrackType};
+use reel_types::VideoCodec;
+
+use super::{CodecConfig, ContainerKind, OtherTrack, Parsed, SampleData, SampleInfo, VideoTrack};
+use crate::VideoError;
+use crate::bitstream::{self, av1, h264, h265};
+
+fn codec_of(codec_id: &str) -> Option<VideoCodec> {
+    Some(match codec_id {
+        "V_MPEG4/ISO/AVC" => VideoCodec::H264,
+        "V_MPEGH/ISO/HEVC" => VideoCodec::H265,
+        "V_AV1" => VideoCodec::AV1,
+        "V_VP8" => VideoCodec::VP8,
+        "V_VP9" => VideoCodec::VP9,
+        _ => return None,
+    })
+}
+
+fn config_of(codec: VideoCodec, private: Option<&[u8]>) -> CodecConfig {
+    match (codec, private) {
+        (VideoCodec::H264, Some(p)) => match h264::parse_avcc(p) {
+            Ok(c) => CodecConfig::Avc {
+                length_size: c.length_size,
+                parameter_sets: c.sps.into_iter().chain(c.pps).collect(),
+            },
+            Err(_) => CodecConfig::None,
+        },
+        (VideoCodec::H265, Some(p)) => match h265::parse_hvcc(p) {
+            Ok(c) => CodecConfig::Hevc {
+                length_size: c.length_size,
+                parameter_sets: c
+                    .nals
+                    .into_iter()
+                    .filter(|n| {
+                        matches!(
+                            h265::nal_type(n),
+                            h265::NAL_VPS | h265::NAL_SPS | h265::NAL_PPS
+                        )
+                    })
+                    .collect(),
+            },
+            Err(_) => CodecConfig::None,
+        },
+        (VideoCodec::AV1, p) => CodecConfig::Av1 {
+            sequence_header: p
+                .and_then(|p| av1::parse_av1c(p).ok().flatten())
+                .map(|(_, obu)| obu),
+        },
+        _ => CodecConfig::None,
+    }
+}
+
+pub(crate) fn parse<R: Read + Seek>(r: &mut R, name: &str) -> Result<Parsed, VideoError> {
+    let malformed = |message: String| VideoError::Malformed {
+        path: name.to_owned(),
+        message,
+    };
+    let mut mkv = MatroskaFile::open(r).map_err(|e| malformed(format!("Matroska: {e}")))?;
+    let container = if mkv.ebml_header().doc_type() == "webm" {
+        ContainerKind::WebM
+    } else {
+        ContainerKind::Matroska
+    };
+    let scale = mkv.info().timestamp_scale().get();
+    // Track ticks are the file's timestamp unit; the timescale is ticks per second.
+    let timescale = if 1_000_000_000 % scale == 0 {
+        1_000_000_000 / scale
+    } else {
+        1000
+    };
+    let mut tracks = Vec::new();
+    let mut other = Vec::new();
+    for t in mkv.tracks() {
+        let id = t.track_number().get();
+        let codec_id = t.codec_id().to_owned();
+        match (t.track_type(), codec_of(&codec_id), t.video()) {
+            (TrackType::Video, Some(codec), Some(v)) => tracks.push(VideoTrack {
+                track_id: id,
+                codec,
+                container_codec: codec_id,
+                codec_string: String::new(),
+                width: u32::try_from(v.pixel_width().get()).unwrap_or(0),
+                height: u32::try_from(v.pixel_height().get()).unwrap_or(0),
+                bit_depth: None,
+                chroma_format: None,
+                timescale,
+                edit_offset: 0,
+                config: config_of(codec, t.codec_private()),
+                samples: Vec::new(),
+            }),
+            (kind, _, _) => other.push(OtherTrack {
+                track_id: id,
+                kind: match kind {
+                    TrackType::Video => "video".into(),
+                    TrackType::Audio => "audio".into(),
+                    TrackType::Subtitle => "subtitle".into(),
+                    k => format!("{k:?}").to_lowercase(),
+                },
+                codec: codec_id,
+            }),
+        }
+    }
+    let mut warnings = Vec::new();
+    let mut frame = Frame::default();
+    loop {
+        match mkv.next_frame(&mut frame) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                // A cut or damaged file: keep what was read so far.
+                warnings.push(format!(
+                    "stopped reading blocks: {e} (the file may be cut short)"
+                ));
+                break;
+            }
+        }
+        let Some(track) = tracks.iter_mut().find(|t| t.track_id == frame.track) else {
+            continue;
+        };
+        let data = std::mem::take(&mut frame.data);
+        let is_keyframe = match frame.is_keyframe {
+            Some(k) => k,
+            None => {
+                let canonical = track.config.to_canonical(&data, true).unwrap_or_default();
+                bitstream::is_keyframe(track.codec, &canonical)
+            }
+        };
+        track.samples.push(SampleInfo {
+            dts: None,
+            pts: i64::try_from(frame.timestamp).unwrap_or(i64::MAX),
+            duration: frame
+                .duration
+                .and_then(|d| i64::try_from(d).ok())
+                .unwrap_or(0),
+            is_keyframe,
+            data: SampleData::Inline(data),
+        });
+    }
+    for track in &mut tracks {
+        fill_durations(&mut track.samples);
+        fill_from_bitstream(track);
+    }
+    Ok(Parsed {
+        container,
+        tracks,
+        other_tracks: other,
+        warnings,
+    })
+}
+
+/// Durations from the gaps between presentation times, where the container gave none.
+pub(crate) fn fill_durations(samples: &mut [SampleInfo]) {
+    let mut order: Vec<usize> = (0..samples.len()).collect();
+    order.sort_by_key(|&i| samples[i].pts);
+    for w in order.windows(2) {
+        if samples[w[0]].duration == 0 {
+            samples[w[0]].duration = samples[w[1]].pts - samples[w[0]].pts;
+        }
+    }
+    if let (Some(&last), Some(w)) = (order.last(), order.windows(2).last())
+        && samples[last].duration == 0
+    {
+        samples[last].duration = samples[w[1]].pts - samples[w[0]].pts;
+    }
+}
+
+/// Codec string, bit depth and chroma from the first keyframe's headers.
+pub(crate) fn fill_from_bitstream(track: &mut VideoTrack) {
+    let Some(first) = track.samples.iter().find(|s| s.is_keyframe) else {
+        return;
+    };
+    let SampleData::Inline(raw) = &first.data else {
+        return;
+    };
+    let Ok(sample) = track.config.to_canonical(raw, true) else {
+        return;
+    };
+    if let Some(info) = bitstream::stream_info(track.codec, &sample) {
+        track.codec_string = info.codec_string;
+        track.bit_depth = Some(info.bit_depth);
+        track.chroma_format = Some(info.chroma_format);
+        if track.width == 0 {
+            track.width = info.width;
+            track.height = info.height;
+        }
+    }
+}
