@@ -2,9 +2,13 @@
 # Runs reel's whole test suite: formatting, lints, every crate's tests.
 # Installs what the tests need where it is missing, so it works on a fresh
 # Debian machine with only Rust and a C compiler:
-#   - Debian packages (as root or through sudo): python3 with venv support
+#   - Debian packages (as root or through sudo): ffmpeg (makes test media and
+#     checks results), mediainfo (a second, independent reader of our MP4s),
+#     python3 with venv support
 #   - pyarrow (from PyPI, into a venv under target/) for the independent
 #     reader of the recording format (tests/python/read_reel.py)
+#   - third-party test media shipped inside crates.io packages (cros-codecs,
+#     matroska-demuxer, shiguredo_mp4), fetched with `cargo fetch`; not committed
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +25,47 @@ apt_install() {
     if [ "$apt_updated" = 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
 }
+
+# --- Media tools ---------------------------------------------------------------
+missing=()
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
+command -v mediainfo >/dev/null || missing+=(mediainfo)
+if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    apt_install "${missing[@]}"
+fi
+ffmpeg -hide_banner -version | head -1
+# The tests must not skip what this script provides.
+export REEL_REQUIRE_MEDIA_TOOLS=1
+
+# --- Third-party test media from crates.io ------------------------------------
+media_manifest_dir="${CARGO_TARGET_DIR:-$PWD/target}/third-party-media"
+mkdir -p "$media_manifest_dir/src"
+cat > "$media_manifest_dir/Cargo.toml" <<'TOML'
+[package]
+name = "reel-third-party-media"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+# Only fetched for the test media inside these packages; never built.
+[dependencies]
+cros-codecs = { version = "=0.0.6", default-features = false }
+matroska-demuxer = "=0.8.1"
+shiguredo_mp4 = "=2026.5.0"
+
+[workspace]
+TOML
+echo 'fn main() {}' > "$media_manifest_dir/src/main.rs"
+log "fetching third-party test media (cargo fetch)"
+cargo fetch --quiet --manifest-path "$media_manifest_dir/Cargo.toml"
+registry_src="${CARGO_HOME:-$HOME/.cargo}/registry/src"
+for d in "$registry_src"/*/; do
+    if [ -d "$d/shiguredo_mp4-2026.5.0" ] && [ -d "$d/matroska-demuxer-0.8.1" ] && [ -d "$d/cros-codecs-0.0.6" ]; then
+        export REEL_THIRD_PARTY_MEDIA="${d%/}"
+    fi
+done
+echo "third-party media: ${REEL_THIRD_PARTY_MEDIA:?not found after cargo fetch}"
 
 # --- Python with pyarrow -----------------------------------------------------
 PYTHON=python3

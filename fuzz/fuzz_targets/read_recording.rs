@@ -6,7 +6,18 @@ use libfuzzer_sys::fuzz_target;
 use reel_store::{RecordingReader, Store};
 use reel_types::{Archetype, AssetVideo, EncodedImage, Image, VideoFrameReference, VideoStream};
 
+/// libFuzzer's hook aborts on every panic, even one the code under test
+/// catches on purpose (reel wraps third-party parsers in `catch_unwind` and
+/// turns their panics into errors). A quiet hook keeps that behaviour
+/// observable: a panic that escapes reel's API still aborts the run,
+/// because `fuzz_target!` treats an unwinding target as a crash.
+fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
+}
+
 fuzz_target!(|data: &[u8]| {
+    quiet_panics();
     let Ok(mut reader) = RecordingReader::from_bytes(data, "fuzz") else {
         return;
     };

@@ -16,7 +16,7 @@ fn repair(data: &mut [u8]) {
     let crc = crc32fast::hash(&data[..12]);
     data[12..16].copy_from_slice(&crc.to_le_bytes());
     let mut pos = FILE_HEADER_LEN;
-    while pos + FRAME_HEADER_LEN <= data.len() {
+    while pos.saturating_add(FRAME_HEADER_LEN) <= data.len() {
         data[pos..pos + 4].copy_from_slice(&FRAME_SYNC);
         let len = u64::from_le_bytes(data[pos + 8..pos + 16].try_into().unwrap());
         let start = pos + FRAME_HEADER_LEN;
@@ -29,7 +29,18 @@ fn repair(data: &mut [u8]) {
     }
 }
 
+/// libFuzzer's hook aborts on every panic, even one the code under test
+/// catches on purpose (reel wraps third-party parsers in `catch_unwind` and
+/// turns their panics into errors). A quiet hook keeps that behaviour
+/// observable: a panic that escapes reel's API still aborts the run,
+/// because `fuzz_target!` treats an unwinding target as a crash.
+fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
+}
+
 fuzz_target!(|data: &[u8]| {
+    quiet_panics();
     let mut data = data.to_vec();
     repair(&mut data);
     let Ok(mut reader) = RecordingReader::from_bytes(&data, "fuzz") else {

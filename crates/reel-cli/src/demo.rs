@@ -5,7 +5,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use reel_sdk::synthetic::moving_pattern_rgb8;
-use reel_sdk::{AssetVideo, Image, RecordingStreamBuilder, encode_png};
+use reel_sdk::{
+    AssetVideo, AssetVideoExt, Image, RecordingStreamBuilder, TimeColumn, VideoFrameReference,
+    encode_png,
+};
 
 /// A small H.264 (High profile, B-frames) MP4 made with ffmpeg's testsrc2,
 /// checked in so the demo runs without ffmpeg.
@@ -21,7 +24,19 @@ pub fn run(out: &Path, frames: u32) -> Result<()> {
         .save(out)
         .with_context(|| format!("creating {}", out.display()))?;
 
-    rec.log_static("video/asset", &AssetVideo::from_bytes(FIXTURE_MP4)?)?;
+    // The MP4 fixture as a whole file, with one frame reference per video
+    // frame on the same `time` and `frame` timelines as the synthetic camera.
+    let asset = AssetVideo::from_bytes(FIXTURE_MP4)?;
+    let video_times = asset.read_frame_timestamps_nanos()?;
+    rec.log_static("video/asset", &asset)?;
+    rec.send_columns(
+        "video/asset",
+        [
+            TimeColumn::new_duration_nanos("time", video_times.clone())?,
+            TimeColumn::new_sequence("frame", (0..video_times.len() as i64).collect::<Vec<_>>())?,
+        ],
+        VideoFrameReference::columns_from_nanos(&video_times),
+    )?;
 
     let mut png_bytes = 0usize;
     for frame in 0..frames {
@@ -57,8 +72,9 @@ pub fn run(out: &Path, frames: u32) -> Result<()> {
         png_bytes
     );
     println!(
-        "  /video/asset   AssetVideo (H.264 MP4)      {:>9} bytes",
-        FIXTURE_MP4.len()
+        "  /video/asset   AssetVideo (H.264 MP4)      {:>9} bytes, {} VideoFrameReferences",
+        FIXTURE_MP4.len(),
+        video_times.len()
     );
     println!(
         "Wrote {} ({file_bytes} bytes on disk, LZ4-compressed chunks).",

@@ -117,7 +117,7 @@ pub struct FrameHeader {
 impl FrameHeader {
     /// Bytes from the frame's start to the next frame's start.
     pub fn total_len(&self) -> u64 {
-        align(FRAME_HEADER_LEN as u64 + self.payload_len)
+        align(self.payload_len.saturating_add(FRAME_HEADER_LEN as u64))
     }
 }
 
@@ -150,14 +150,15 @@ pub fn decode_frame_header(b: &[u8]) -> Option<FrameHeader> {
     })
 }
 
-/// Rounds up to the frame alignment.
+/// Rounds up to the frame alignment (saturating: a length read from a
+/// damaged or hostile file may be anything).
 pub fn align(n: u64) -> u64 {
-    n.div_ceil(FRAME_ALIGN) * FRAME_ALIGN
+    n.div_ceil(FRAME_ALIGN).saturating_mul(FRAME_ALIGN)
 }
 
 /// Zero bytes that pad a frame of `payload_len` to the alignment.
 pub fn padding(payload_len: u64) -> usize {
-    let total = FRAME_HEADER_LEN as u64 + payload_len;
+    let total = payload_len.saturating_add(FRAME_HEADER_LEN as u64);
     (align(total) - total) as usize
 }
 

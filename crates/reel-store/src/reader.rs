@@ -162,7 +162,7 @@ impl<R: Read + Seek> RecordingReader<R> {
 
     /// The frame header at `offset`, if one is there and valid.
     fn frame_header_at(&mut self, offset: u64) -> StoreResult<Option<FrameHeader>> {
-        if offset + format::FRAME_HEADER_LEN as u64 > self.len {
+        if offset.saturating_add(format::FRAME_HEADER_LEN as u64) > self.len {
             return Ok(None);
         }
         let mut buf = [0u8; format::FRAME_HEADER_LEN];
@@ -176,7 +176,7 @@ impl<R: Read + Seek> RecordingReader<R> {
         offset: u64,
         header: &FrameHeader,
     ) -> StoreResult<Result<Vec<u8>, String>> {
-        let start = offset + format::FRAME_HEADER_LEN as u64;
+        let start = offset.saturating_add(format::FRAME_HEADER_LEN as u64);
         // Never allocate more than the file holds, whatever the header says.
         if header.payload_len > self.len.saturating_sub(start) {
             return Ok(Err(format!(
@@ -323,7 +323,9 @@ impl<R: Read + Seek> RecordingReader<R> {
                     }
                 }
             };
-            let frame_end = pos + format::FRAME_HEADER_LEN as u64 + h.payload_len;
+            let frame_end = pos
+                .saturating_add(format::FRAME_HEADER_LEN as u64)
+                .saturating_add(h.payload_len);
             if frame_end > self.len {
                 report.torn_tail = Some(Skipped {
                     offset: pos,
@@ -362,12 +364,12 @@ impl<R: Read + Seek> RecordingReader<R> {
                     FrameKind::ChunkIndex | FrameKind::KeyframeIndex | FrameKind::Unknown(_) => {}
                 },
             }
-            pos += h.total_len();
+            pos = pos.saturating_add(h.total_len());
         }
         report.end_offset = pos.min(self.len);
         if let Some((at, _)) = last_trailer
             && report.torn_tail.is_none()
-            && at + 40 >= self.len
+            && at.saturating_add(40) >= self.len
         {
             report.clean_close = true;
             report.index = self.read_index()?;

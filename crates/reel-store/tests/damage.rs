@@ -259,3 +259,42 @@ fn crc32(b: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[test]
+fn absurd_lengths_with_valid_checksums_do_not_overflow() {
+    // Found by the `read_recording_repaired` fuzz target: a frame header
+    // whose CRC is right but whose payload length is near u64::MAX.
+    let (bytes, chunks, ends) = small_recording(2);
+    let mut bad = bytes[..ends[0] as usize].to_vec();
+    let mut header = [0u8; 24];
+    header[..4].copy_from_slice(b"RLFR");
+    header[4] = 1;
+    header[8..16].copy_from_slice(&(u64::MAX - 5).to_le_bytes());
+    let crc = crc32(&header[..20]);
+    header[20..24].copy_from_slice(&crc.to_le_bytes());
+    bad.extend_from_slice(&header);
+    bad.extend_from_slice(&[0u8; 40]);
+    let (got, report) = read(&bad).unwrap();
+    assert_eq!(got, chunks[..1]);
+    let tail = report.torn_tail.expect("reported as an incomplete tail");
+    assert_eq!(tail.offset, ends[0]);
+    let mut reader = RecordingReader::from_bytes(&bad, "x").unwrap();
+    assert!(reader.read_chunk_at(ends[0]).is_err());
+    assert!(reader.read_chunk_at(u64::MAX - 3).is_err());
+}
+
+#[test]
+fn a_malformed_arrow_schema_behind_valid_checksums_is_skipped() {
+    // Found by the `read_recording_repaired` fuzz target: arrow-ipc 59
+    // panics ("Type NONE not supported") on this schema; reel turns that
+    // into a skipped frame and goes on.
+    let bytes = include_bytes!("data/ipc_schema_type_none.bin");
+    let (_, report) = read(bytes).unwrap();
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|s| s.reason.contains("malformed")),
+        "{report:?}"
+    );
+}

@@ -258,18 +258,37 @@ impl MediaFile {
         let n = read_up_to(&mut source, &mut head).map_err(io)?;
         let head = &head[..n];
         source.seek(SeekFrom::Start(0)).map_err(io)?;
-        let parsed = if head.starts_with(b"DKIF") {
-            ivf::parse(&mut source, file_size, &name)?
+        enum Kind {
+            Ivf,
+            Mkv,
+            Mp4,
+        }
+        let kind = if head.starts_with(b"DKIF") {
+            Kind::Ivf
         } else if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
-            mkv::parse(&mut source, &name)?
+            Kind::Mkv
         } else if head.len() >= 8 && mp4::looks_like_mp4(head) {
-            mp4::parse(&mut source, file_size, &name)?
+            Kind::Mp4
         } else {
             return Err(VideoError::UnknownContainer {
                 path: name,
                 first_bytes: reel_types::media_type::hex_prefix(head),
             });
         };
+        // The box and EBML parsers are third-party code fed with outside
+        // bytes; should one of them panic on a malformed file, that becomes
+        // an error about the file rather than a crash of the program.
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match kind {
+            Kind::Ivf => ivf::parse(&mut source, file_size, &name),
+            Kind::Mkv => mkv::parse(&mut source, &name),
+            Kind::Mp4 => mp4::parse(&mut source, file_size, &name),
+        }))
+        .unwrap_or_else(|_| {
+            Err(VideoError::Malformed {
+                path: name.clone(),
+                message: "the container parser failed on malformed data".into(),
+            })
+        })?;
         // Video tracks exist but none in a codec reel supports: say which.
         if parsed.tracks.is_empty()
             && let Some(v) = parsed.other_tracks.iter().find(|t| t.kind == "video")

@@ -1,0 +1,46 @@
+//! Any bytes as a video file: container detection, MP4/fMP4/MOV, Matroska
+//! and IVF demuxing, sample reads and conversion to reel's form, stream
+//! info, and a remux of what was read back to MP4. Must never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use reel_video::mux::{write_mp4, Mp4Options, StreamSample};
+use reel_video::{bitstream, MediaFile};
+
+/// libFuzzer's hook aborts on every panic, even one the code under test
+/// catches on purpose (reel wraps third-party parsers in `catch_unwind` and
+/// turns their panics into errors). A quiet hook keeps that behaviour
+/// observable: a panic that escapes reel's API still aborts the run,
+/// because `fuzz_target!` treats an unwinding target as a crash.
+fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
+}
+
+fuzz_target!(|data: &[u8]| {
+    quiet_panics();
+    let Ok(mut file) = MediaFile::from_bytes(data.to_vec(), "fuzz") else {
+        return;
+    };
+    let tracks = file.tracks.clone();
+    for (t, track) in tracks.iter().enumerate() {
+        let _ = track.frame_timestamps_ns();
+        let _ = track.duration_ns();
+        let mut samples = Vec::new();
+        for (i, s) in track.samples.iter().enumerate().take(64) {
+            let Ok(bytes) = file.read_sample(t, i) else { continue };
+            let _ = bitstream::stream_info(track.codec, &bytes);
+            let _ = bitstream::is_keyframe(track.codec, &bytes);
+            samples.push(StreamSample {
+                data: bytes,
+                pts_ns: track.ticks_to_ns(s.pts),
+                dts_ns: s.dts.map(|d| track.ticks_to_ns(d)),
+                is_keyframe: s.is_keyframe,
+            });
+        }
+        for fragmented in [false, true] {
+            let mut out = std::io::Cursor::new(Vec::new());
+            let _ = write_mp4(&mut out, track.codec, &samples, &Mp4Options { fragmented, timescale: None });
+        }
+    }
+});
