@@ -83,7 +83,17 @@ fn demo_then_info_json_lists_every_form() {
     );
     let asset = find("/video/asset");
     assert_eq!(asset["static_rows"], 1);
-    assert_eq!(asset["archetypes"], serde_json::json!(["AssetVideo"]));
+    assert_eq!(
+        asset["archetypes"],
+        serde_json::json!(["AssetVideo", "VideoFrameReference"])
+    );
+    // One reference per frame of the 2 s, 30 fps fixture, on the camera's timelines.
+    assert_eq!(
+        asset["components"]["VideoFrameReference:timestamp_ns"]["rows"],
+        60
+    );
+    assert_eq!(asset["timelines"][1]["name"], "time");
+    assert_eq!(asset["timelines"][1]["max"], 1_966_666_667);
 
     let text = reel(&["info", file.to_str().unwrap()]);
     assert!(text.status.success());

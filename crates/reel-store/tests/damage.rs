@@ -298,3 +298,19 @@ fn a_malformed_arrow_schema_behind_valid_checksums_is_skipped() {
         "{report:?}"
     );
 }
+
+#[test]
+fn an_absurd_decompressed_length_is_rejected_before_allocating() {
+    // Found by the `read_recording_repaired` fuzz target: an LZ4 buffer
+    // declaring ~8e17 decompressed bytes made arrow-ipc try to allocate
+    // them (an abort, not a panic). reel checks the declared sizes first.
+    let bytes = include_bytes!("data/ipc_huge_decompressed_length.bin");
+    let (_, report) = read(bytes).unwrap();
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|s| s.reason.contains("more than the codec can produce")),
+        "{report:?}"
+    );
+}
