@@ -76,9 +76,13 @@ impl Batcher {
 
     /// Turns one group into a chunk and writes it.
     fn emit(&mut self, key: &GroupKey) -> Result<(), String> {
-        let Some(group) = self.groups.remove(key) else {
+        let Some(mut group) = self.groups.remove(key) else {
             return Ok(());
         };
+        // Rows compressed on a worker pool may arrive out of order.
+        if !group.rows.is_sorted_by_key(|r| r.row_id) {
+            group.rows.sort_by_key(|r| r.row_id);
+        }
         let result = Chunk::from_rows(key.entity.clone(), &group.rows)
             .map_err(|e| e.to_string())
             .and_then(|chunk| self.sink.write_chunk(&chunk));

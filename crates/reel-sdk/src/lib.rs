@@ -25,6 +25,8 @@
 #![deny(missing_docs)]
 
 mod batcher;
+#[cfg(feature = "encoders")]
+mod compress_pool;
 mod error;
 mod image_encode;
 pub mod import;
@@ -32,12 +34,18 @@ mod recording_stream;
 pub mod remux;
 mod sink;
 pub mod synthetic;
+#[cfg(feature = "encoders")]
+mod video_encoder;
 
 pub use batcher::BatcherConfig;
 pub use error::{SdkError, SdkResult};
 pub use image_encode::encode_png;
 pub use recording_stream::{RecordingStream, RecordingStreamBuilder};
+#[cfg(feature = "encoders")]
+pub use reel_encode::{EncoderSettings, ImageCompressExt, compress_jpeg};
 pub use sink::MemorySinkStorage;
+#[cfg(feature = "encoders")]
+pub use video_encoder::VideoStreamEncoder;
 
 pub use reel_store::{Compression, Store};
 pub use reel_types::{

@@ -78,6 +78,8 @@ impl RecordingStreamBuilder {
                 tx: Mutex::new(Some(tx)),
                 worker: Mutex::new(worker),
                 error,
+                #[cfg(feature = "encoders")]
+                compress_pool: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -89,10 +91,19 @@ struct Inner {
     tx: Mutex<Option<SyncSender<Command>>>,
     worker: Mutex<Option<JoinHandle<()>>>,
     error: SharedError,
+    #[cfg(feature = "encoders")]
+    compress_pool: std::sync::OnceLock<Mutex<crate::compress_pool::CompressPool>>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
+        // Images still being compressed go to the batcher before it closes.
+        #[cfg(feature = "encoders")]
+        if let Some(pool) = self.compress_pool.get() {
+            pool.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .shutdown();
+        }
         // Closing the channel makes the batcher flush, finish the file and exit.
         self.tx
             .lock()
@@ -204,16 +215,21 @@ impl RecordingStream {
         tx.send(cmd).map_err(|_| SdkError::Closed)
     }
 
+    /// This thread's current time (an error if a timeline name was invalid).
+    pub(crate) fn current_timepoint(&self) -> SdkResult<TimePoint> {
+        Ok(self.with_time(|t| match t.error.take() {
+            Some(e) => Err(e),
+            None => Ok(t.timepoint.clone()),
+        })?)
+    }
+
     /// Logs `archetype` to `path` at this thread's current time.
     pub fn log<A: Archetype>(
         &self,
         path: impl TryInto<EntityPath, Error = DataError>,
         archetype: &A,
     ) -> SdkResult<()> {
-        let timepoint = self.with_time(|t| match t.error.take() {
-            Some(e) => Err(e),
-            None => Ok(t.timepoint.clone()),
-        })?;
+        let timepoint = self.current_timepoint()?;
         self.log_at(path.try_into()?, timepoint, archetype)
     }
 
@@ -270,8 +286,57 @@ impl RecordingStream {
         self.send(Command::Chunk(chunk))
     }
 
+    /// Logs `image` as a JPEG `EncodedImage` at this thread's current time,
+    /// compressed on a pool of worker threads so this call returns at once
+    /// (the row keeps its place in logging order). Input errors (layout,
+    /// quality) are reported here; `flush` waits for the compression.
+    #[cfg(feature = "encoders")]
+    pub fn log_compressed(
+        &self,
+        path: impl TryInto<EntityPath, Error = DataError>,
+        image: &reel_types::Image,
+        quality: u8,
+    ) -> SdkResult<()> {
+        reel_encode::check_jpeg_input(image, quality)
+            .map_err(|e| SdkError::Encode(e.to_string()))?;
+        let path = path.try_into()?;
+        let timepoint = self.current_timepoint()?;
+        self.check_failed()?;
+        let batcher = self
+            .inner
+            .tx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or(SdkError::Closed)?;
+        let pool = self.inner.compress_pool.get_or_init(|| {
+            Mutex::new(crate::compress_pool::CompressPool::start(
+                batcher,
+                self.inner.error.clone(),
+            ))
+        });
+        pool.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .submit(crate::compress_pool::Job {
+                path,
+                row: PendingRow {
+                    row_id: RowId::new(),
+                    timepoint,
+                    cells: Vec::new(),
+                },
+                image: image.clone(),
+                quality,
+            })
+    }
+
     /// Writes every row logged so far and waits until the sink has them.
     pub fn flush(&self) -> SdkResult<()> {
+        #[cfg(feature = "encoders")]
+        if let Some(pool) = self.inner.compress_pool.get() {
+            pool.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .wait_idle();
+        }
         let (ack_tx, ack_rx) = mpsc::sync_channel(1);
         self.send(Command::Flush(ack_tx))?;
         match ack_rx.recv() {

@@ -26,7 +26,10 @@ pub fn moving_pattern_rgb8(width: u32, height: u32, frame: u64) -> Vec<u8> {
             } else {
                 px[0] = ((x + frame as usize * 2) * 255 / w.max(1)) as u8;
                 px[1] = ((y + frame as usize) * 255 / h.max(1)) as u8;
-                px[2] = (((x + y) / 2 + frame as usize * 3) % 256) as u8;
+                // A triangle wave, not a sawtooth: cameras see no hard
+                // color wrap-arounds, and 4:2:0 video could not keep one.
+                let t = ((x + y) / 2 + frame as usize * 3) % 510;
+                px[2] = if t < 255 { t as u8 } else { (509 - t) as u8 };
             }
         }
     }
