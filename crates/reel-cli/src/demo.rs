@@ -4,10 +4,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use reel_sdk::remux::{ExportOptions, ExportReport, export_mp4};
 use reel_sdk::synthetic::moving_pattern_rgb8;
 use reel_sdk::{
-    AssetVideo, AssetVideoExt, Image, RecordingStreamBuilder, TimeColumn, VideoFrameReference,
-    encode_png,
+    AssetVideo, AssetVideoExt, EncoderSettings, EntityPath, Image, RecordingStreamBuilder, Store,
+    TimeColumn, VideoCodec, VideoFrameReference, VideoStreamEncoder, encode_png,
 };
 
 /// A small H.264 (High profile, B-frames) MP4 made with ffmpeg's testsrc2,
@@ -38,8 +39,25 @@ pub fn run(out: &Path, frames: u32) -> Result<()> {
         VideoFrameReference::columns_from_nanos(&video_times),
     )?;
 
+    let mut settings = EncoderSettings::new(VideoCodec::H264);
+    settings.keyframe_interval = FPS;
+    let mut h264 = VideoStreamEncoder::new(&rec, "camera/h264", settings)?;
+    let mut settings = EncoderSettings::new(VideoCodec::AV1);
+    settings.keyframe_interval = FPS;
+    settings.speed = 10;
+    let mut av1 = VideoStreamEncoder::new(&rec, "camera/av1", settings)?;
+
+    let bar = indicatif::ProgressBar::new(u64::from(frames));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "logging the synthetic camera [{bar:40}] {pos}/{len} frames ({eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
     let mut png_bytes = 0usize;
     for frame in 0..frames {
+        bar.inc(1);
         rec.set_time_sequence("frame", i64::from(frame));
         rec.set_time(
             "time",
@@ -53,42 +71,88 @@ pub fn run(out: &Path, frames: u32) -> Result<()> {
         png_bytes += png.blob().len();
         rec.log("camera/raw", &image)?;
         rec.log("camera/png", &png)?;
+        // JPEG is compressed on a worker pool while this loop goes on.
+        rec.log_compressed("camera/jpeg", &image, 75)?;
+        h264.encode(&image)?;
+        av1.encode(&image)?;
     }
+    h264.finish()?;
+    av1.finish()?;
     rec.flush()?;
     drop(rec); // closes the file and writes its index
+    bar.finish_and_clear();
+
+    // The H.264 stream, remuxed to an MP4 any player opens.
+    let mp4 = out.with_extension("mp4");
+    let (store, _) = Store::load(out)?;
+    let sizes = |path: &str| -> u64 {
+        store
+            .entity_info(&EntityPath::parse(path).expect("valid path"))
+            .map(|i| i.components.values().map(|c| c.bytes).sum())
+            .unwrap_or(0)
+    };
+    let (jpeg_bytes, h264_bytes, av1_bytes) = (
+        sizes("camera/jpeg"),
+        sizes("camera/h264"),
+        sizes("camera/av1"),
+    );
+    let ExportReport::Stream { mux, .. } = export_mp4(
+        &store,
+        &EntityPath::parse("camera/h264")?,
+        &mp4,
+        &ExportOptions::default(),
+    )?
+    else {
+        anyhow::bail!("camera/h264 is not a stream");
+    };
 
     let raw_bytes = frames as usize * (WIDTH * HEIGHT * 3) as usize;
     let file_bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
     println!(
-        "Logged {frames} frames of a {WIDTH}x{HEIGHT} synthetic camera in {:.2?}:",
+        "Logged {frames} frames of a {WIDTH}x{HEIGHT} synthetic camera in {:.2?}, in every form:",
         started.elapsed()
     );
+    let rows = [
+        ("/camera/raw", "Image (RGB8, lossless)", raw_bytes as u64),
+        (
+            "/camera/png",
+            "EncodedImage (PNG, lossless)",
+            png_bytes as u64,
+        ),
+        ("/camera/jpeg", "EncodedImage (JPEG q75)", jpeg_bytes),
+        ("/camera/h264", "VideoStream (H.264)", h264_bytes),
+        ("/camera/av1", "VideoStream (AV1)", av1_bytes),
+    ];
+    for (path, form, bytes) in rows {
+        println!(
+            "  {path:<14} {form:<30} {bytes:>10} bytes  ({:.1}x smaller than raw)",
+            raw_bytes as f64 / bytes.max(1) as f64
+        );
+    }
     println!(
-        "  /camera/raw    Image (RGB8, lossless)      {:>9} bytes",
-        raw_bytes
-    );
-    println!(
-        "  /camera/png    EncodedImage (PNG)          {:>9} bytes",
-        png_bytes
-    );
-    println!(
-        "  /video/asset   AssetVideo (H.264 MP4)      {:>9} bytes, {} VideoFrameReferences",
+        "  {:<14} {:<30} {:>10} bytes  + {} VideoFrameReferences",
+        "/video/asset",
+        "AssetVideo (H.264 MP4 file)",
         FIXTURE_MP4.len(),
         video_times.len()
     );
+    println!("Wrote {} ({file_bytes} bytes on disk).", out.display());
     println!(
-        "Wrote {} ({file_bytes} bytes on disk, LZ4-compressed chunks).",
-        out.display()
+        "Exported /camera/h264 to {} ({} samples, {} bytes, no re-encoding).",
+        mp4.display(),
+        mux.samples,
+        mux.bytes
     );
     println!();
     println!("See what is in it:");
     println!("  reel info {}", out.display());
     println!(
-        "  reel print {} --entity /camera/png --limit 5",
+        "  reel print {} --entity /camera/h264 --limit 5",
         out.display()
     );
+    println!("  ffplay {}    (or any video player)", mp4.display());
     println!(
-        "(The viewer is not built yet; any Arrow reader can read the chunks, see docs/FORMAT.md.)"
+        "(reel's own viewer is not built yet; any Arrow reader can read the chunks, see docs/FORMAT.md.)"
     );
     Ok(())
 }

@@ -14,6 +14,7 @@ mod import;
 mod info;
 mod print;
 mod time_arg;
+mod transcode;
 mod video_info;
 
 /// Log, store and inspect camera images and video.
@@ -97,6 +98,29 @@ enum Command {
         #[arg(long)]
         fps: Option<f64>,
     },
+    /// Turn an Image/EncodedImage series into an H.264 or AV1 VideoStream; copy the rest.
+    Transcode {
+        /// The recording (.reel).
+        file: PathBuf,
+        /// The entity holding the images.
+        #[arg(long, short)]
+        entity: String,
+        /// Video codec to encode with.
+        #[arg(long, value_enum, default_value_t = transcode::Codec::H264)]
+        codec: transcode::Codec,
+        /// Quality 1-100 (higher: better and bigger).
+        #[arg(long, default_value_t = 75)]
+        quality: u8,
+        /// A keyframe every this many frames.
+        #[arg(long, default_value_t = 60)]
+        keyframe_interval: u32,
+        /// Encoder speed 0 (slowest, best) to 10 (fastest).
+        #[arg(long, default_value_t = 9)]
+        speed: u8,
+        /// Output recording.
+        #[arg(long, short)]
+        out: PathBuf,
+    },
     /// Log a synthetic camera in every form to a recording and say how to look at it.
     Demo {
         /// Where to write the recording.
@@ -118,6 +142,23 @@ fn main() -> ExitCode {
             limit,
         } => print::run(&file, entity.as_deref(), limit),
         Command::Demo { out, frames } => demo::run(&out, frames),
+        Command::Transcode {
+            file,
+            entity,
+            codec,
+            quality,
+            keyframe_interval,
+            speed,
+            out,
+        } => transcode::run(
+            &file,
+            &entity,
+            codec,
+            quality,
+            keyframe_interval,
+            speed,
+            &out,
+        ),
         Command::VideoInfo {
             media,
             json,

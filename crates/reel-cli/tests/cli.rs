@@ -210,3 +210,67 @@ fn help_reads_like_a_cli() {
     let o = reel(&[]);
     assert!(!o.status.success(), "no subcommand prints help and fails");
 }
+
+#[test]
+fn transcode_turns_images_into_a_stream_and_copies_the_rest() {
+    let dir = tempdir("transcode");
+    let file = demo(&dir, 20);
+    let out = dir.join("t.reel");
+    let o = reel(&[
+        "transcode",
+        file.to_str().unwrap(),
+        "--entity",
+        "/camera/png",
+        "--codec",
+        "h264",
+        "--keyframe-interval",
+        "10",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before: Value =
+        serde_json::from_slice(&reel(&["info", file.to_str().unwrap(), "--json"]).stdout).unwrap();
+    let after: Value =
+        serde_json::from_slice(&reel(&["info", out.to_str().unwrap(), "--json"]).stdout).unwrap();
+    let find = |v: &Value, p: &str| {
+        v["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["path"] == p)
+            .cloned()
+            .unwrap()
+    };
+    // The transcoded entity: a stream on the same timelines, one sample per image.
+    let png = find(&after, "/camera/png");
+    assert_eq!(png["archetypes"], serde_json::json!(["VideoStream"]));
+    assert_eq!(png["video"]["samples"], 20);
+    assert_eq!(png["video"]["keyframes"], 2);
+    assert_eq!(png["timelines"], find(&before, "/camera/png")["timelines"]);
+    // Everything else unchanged.
+    for e in [
+        "/camera/raw",
+        "/camera/jpeg",
+        "/camera/h264",
+        "/video/asset",
+    ] {
+        assert_eq!(find(&after, e), find(&before, e), "{e}");
+    }
+    // A stream cannot be transcoded without a decoder: a clear error.
+    let o = reel(&[
+        "transcode",
+        file.to_str().unwrap(),
+        "-e",
+        "/camera/h264",
+        "-o",
+        dir.join("x.reel").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("Image or EncodedImage"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -42,9 +42,9 @@ impl YUVSource for Planes<'_> {
     }
 }
 
-/// Quality 1–100 to an H.264 QP (51 worst … ~10 best), around QP 20 at 75.
+/// Quality 1–100 to an H.264 QP (51 worst … ~10 best), around QP 26 at 75.
 fn qp_for_quality(quality: u8) -> u8 {
-    (51.0 - f32::from(quality) * 0.42).round().clamp(10.0, 51.0) as u8
+    (51.0 - f32::from(quality) * 0.33).round().clamp(10.0, 51.0) as u8
 }
 
 impl H264Encoder {

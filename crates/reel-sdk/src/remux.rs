@@ -7,7 +7,7 @@ use std::path::Path;
 
 use reel_store::Store;
 use reel_types::{AssetVideo, EntityPath, TimeType, VideoCodec, VideoStream};
-use reel_video::mux::{Mp4Options, MuxReport, StreamSample, write_mp4};
+pub use reel_video::mux::{Mp4Options, MuxReport, StreamSample, write_mp4};
 
 use crate::{SdkError, SdkResult};
 
