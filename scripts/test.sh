@@ -4,6 +4,7 @@
 # Debian machine with only Rust and a C compiler:
 #   - Debian packages (as root or through sudo): ffmpeg (makes test media and
 #     checks results), mediainfo (a second, independent reader of our MP4s),
+#     nasm (assembly of rav1e and openh264: the `asm` feature used below),
 #     python3 with venv support
 #   - pyarrow (from PyPI, into a venv under target/) for the independent
 #     reader of the recording format (tests/python/read_reel.py)
@@ -30,6 +31,7 @@ apt_install() {
 missing=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
 command -v mediainfo >/dev/null || missing+=(mediainfo)
+command -v nasm >/dev/null || missing+=(nasm)
 if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt_install "${missing[@]}"
@@ -94,9 +96,12 @@ fi
 log "cargo fmt --check"
 cargo fmt --all --check
 
+# nasm is installed above, so build with the encoders' assembly kernels.
+FEATURES=(--features reel-cli/asm)
+
 log "cargo clippy -D warnings"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
 
 log "cargo test"
 # The pyarrow test must not skip itself here: this script installed pyarrow.
-REEL_REQUIRE_PYARROW=1 cargo test --workspace --locked
+REEL_REQUIRE_PYARROW=1 cargo test --workspace --locked "${FEATURES[@]}"
