@@ -5,6 +5,7 @@
 #   - Debian packages (as root or through sudo): ffmpeg (makes test media and
 #     checks results), mediainfo (a second, independent reader of our MP4s),
 #     nasm (assembly of rav1e and openh264: the `asm` feature used below),
+#     libdav1d-dev and pkg-config (in-process AV1 decoding: the `dav1d` feature),
 #     python3 with venv support
 #   - pyarrow (from PyPI, into a venv under target/) for the independent
 #     reader of the recording format (tests/python/read_reel.py)
@@ -32,6 +33,8 @@ missing=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
 command -v mediainfo >/dev/null || missing+=(mediainfo)
 command -v nasm >/dev/null || missing+=(nasm)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+pkg-config --exists dav1d 2>/dev/null || missing+=(libdav1d-dev)
 if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt_install "${missing[@]}"
@@ -96,8 +99,9 @@ fi
 log "cargo fmt --check"
 cargo fmt --all --check
 
-# nasm is installed above, so build with the encoders' assembly kernels.
-FEATURES=(--features reel-cli/asm)
+# nasm and libdav1d are installed above: build with the encoders' assembly
+# kernels and the in-process AV1 decoder.
+FEATURES=(--features reel-cli/asm,reel-cli/dav1d)
 
 log "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod demo;
 mod export;
+mod frame;
 mod import;
 mod info;
 mod print;
@@ -98,6 +99,30 @@ enum Command {
         #[arg(long)]
         fps: Option<f64>,
     },
+    /// Write the frame shown at a time as a PNG, from a recording or a video file.
+    Frame {
+        /// A recording (.reel) or a video file (MP4, MOV, MKV, WebM, IVF).
+        source: PathBuf,
+        /// Video entity (recordings only): a VideoStream, an AssetVideo, or
+        /// VideoFrameReference rows pointing at either.
+        #[arg(long, short)]
+        entity: Option<String>,
+        /// Time on a duration/timestamp timeline (recordings), e.g. 12.5s.
+        #[arg(long, value_parser = time_arg::parse_ns, conflicts_with_all = ["seq", "at"])]
+        time: Option<i64>,
+        /// The timeline of --time (default: the entity's first duration timeline).
+        #[arg(long)]
+        timeline: Option<String>,
+        /// Position on a sequence timeline (recordings), e.g. frame=300.
+        #[arg(long, conflicts_with = "at")]
+        seq: Option<String>,
+        /// Media time in a video file (as ffprobe's pts_time), e.g. 12.5s.
+        #[arg(long, value_parser = time_arg::parse_ns)]
+        at: Option<i64>,
+        /// Output PNG.
+        #[arg(long, short)]
+        out: PathBuf,
+    },
     /// Turn an Image/EncodedImage series into an H.264 or AV1 VideoStream; copy the rest.
     Transcode {
         /// The recording (.reel).
@@ -142,6 +167,23 @@ fn main() -> ExitCode {
             limit,
         } => print::run(&file, entity.as_deref(), limit),
         Command::Demo { out, frames } => demo::run(&out, frames),
+        Command::Frame {
+            source,
+            entity,
+            time,
+            timeline,
+            seq,
+            at,
+            out,
+        } => frame::run(
+            &source,
+            entity.as_deref(),
+            time,
+            timeline.as_deref(),
+            seq.as_deref(),
+            at,
+            &out,
+        ),
         Command::Transcode {
             file,
             entity,

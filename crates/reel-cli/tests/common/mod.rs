@@ -61,6 +61,19 @@ pub const GENERATED: &[(&str, &[&str])] = &[
         &["-c:v", "libx264", "-bf", "0", "-pix_fmt", "yuv420p"],
     ),
     (
+        "h264_baseline_gop10.mp4",
+        &[
+            "-c:v",
+            "libx264",
+            "-profile:v",
+            "baseline",
+            "-g",
+            "10",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    ),
+    (
         "h264_high10.mp4",
         &["-c:v", "libx264", "-pix_fmt", "yuv420p10le"],
     ),

@@ -1,0 +1,196 @@
+//! `reel frame`: the frame shown at a time, as a PNG.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use reel_decode::{DecodedFrame, FrameSource, StreamSample};
+use reel_sdk::{AssetVideo, EntityPath, MediaFile, Store, VideoFrameReference, VideoStream};
+use reel_store::RowHandle;
+use reel_types::{TimeType, VideoCodec};
+
+/// All frames of a video file, keyed by media PTS in ns.
+fn source_from_media(file: &mut MediaFile) -> Result<FrameSource> {
+    let track = file.video_track()?.clone();
+    let mut source = FrameSource::new(track.codec);
+    for (i, s) in track.samples.iter().enumerate() {
+        source.append(StreamSample {
+            data: Arc::from(file.read_sample(0, i)?),
+            pts: track.ticks_to_ns(s.pts),
+            is_keyframe: s.is_keyframe,
+        });
+    }
+    Ok(source)
+}
+
+fn write_png(frame: &DecodedFrame, out: &Path) -> Result<()> {
+    let rgb = frame.to_rgb8();
+    let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), frame.width, frame.height);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.write_header()?.write_image_data(&rgb)?;
+    Ok(())
+}
+
+/// The samples of a VideoStream entity, timed by `pts_of`.
+fn source_from_stream(
+    store: &Store,
+    entity: &EntityPath,
+    pts_of: &dyn Fn(&RowHandle, &VideoStream) -> Option<i64>,
+) -> Result<FrameSource> {
+    let mut codec = None;
+    let mut samples = Vec::new();
+    for row in store.rows_in_log_order(entity) {
+        let Some(s) = row.get::<VideoStream>()? else {
+            continue;
+        };
+        codec = s.codec.or(codec);
+        let Some(data) = s.sample.clone() else {
+            continue;
+        };
+        let Some(pts) = pts_of(&row, &s) else {
+            continue;
+        };
+        samples.push((data, pts, s.is_keyframe));
+    }
+    let codec: VideoCodec =
+        codec.with_context(|| format!("{entity}: no VideoStream codec was logged"))?;
+    let mut source = FrameSource::new(codec);
+    for (data, pts, key) in samples {
+        let is_keyframe = key.unwrap_or_else(|| reel_video::bitstream::is_keyframe(codec, &data));
+        source.append(StreamSample {
+            data: Arc::from(data.as_slice()),
+            pts,
+            is_keyframe,
+        });
+    }
+    Ok(source)
+}
+
+fn time_on(row: &RowHandle, timeline: &str) -> Option<i64> {
+    let (_, values) = row.chunk.timeline_values(timeline)?;
+    values.get(row.row).copied().flatten()
+}
+
+pub fn run(
+    source: &Path,
+    entity: Option<&str>,
+    time: Option<i64>,
+    timeline: Option<&str>,
+    seq: Option<&str>,
+    at: Option<i64>,
+    out: &Path,
+) -> Result<()> {
+    let head = std::fs::read(source)
+        .map(|b| b.get(..8).map(<[u8]>::to_vec).unwrap_or_default())
+        .with_context(|| format!("reading {}", source.display()))?;
+    let is_recording = head.starts_with(b"\x89REEL");
+    let frame = if !is_recording {
+        let at = at.context("a video file takes --at TIME (media time, e.g. 12.5s)")?;
+        let mut file = MediaFile::open(source)?;
+        let mut frames = source_from_media(&mut file)?;
+        frames
+            .frame_at(at)?
+            .with_context(|| format!("{}: no frame at or before {at} ns", source.display()))?
+    } else {
+        let entity = EntityPath::parse(entity.context("a recording takes --entity PATH")?)?;
+        let (store, _) = Store::load(source)?;
+        let info = store
+            .entity_info(&entity)
+            .with_context(|| format!("{}: no entity {entity}", source.display()))?;
+        // Which timeline and time.
+        let (tl_name, t) = match (time, seq) {
+            (Some(t), _) => {
+                let name = match timeline {
+                    Some(n) => n.to_owned(),
+                    None => info
+                        .timelines
+                        .iter()
+                        .find(|t| t.timeline.typ != TimeType::Sequence)
+                        .map(|t| t.timeline.name.to_string())
+                        .context("the entity has no duration or timestamp timeline; use --seq NAME=VALUE")?,
+                };
+                (name, t)
+            }
+            (None, Some(s)) => {
+                let (n, v) = s
+                    .split_once('=')
+                    .context("--seq takes NAME=VALUE, e.g. frame=300")?;
+                (
+                    n.to_owned(),
+                    v.parse()
+                        .with_context(|| format!("{v:?} is not a whole number"))?,
+                )
+            }
+            _ => bail!("give --time T or --seq NAME=VALUE"),
+        };
+        let has = |a: &str| info.archetypes.iter().any(|x| x == a);
+        if has("VideoStream") {
+            // The sample's time on the timeline is its presentation time.
+            let name = tl_name.clone();
+            let mut frames = source_from_stream(&store, &entity, &|row, _| time_on(row, &name))?;
+            frames
+                .frame_at(t)?
+                .with_context(|| format!("{entity}: no frame at or before {t} on {tl_name}"))?
+        } else if has("VideoFrameReference") {
+            let reference = store
+                .latest_at(&entity, &tl_name, t, &VideoFrameReference::TIMESTAMP)
+                .with_context(|| {
+                    format!("{entity}: no VideoFrameReference at or before {t} on {tl_name}")
+                })?
+                .get::<VideoFrameReference>()?
+                .context("unreadable VideoFrameReference")?;
+            let video = reference
+                .video_reference
+                .clone()
+                .unwrap_or_else(|| entity.clone());
+            let video_info = store.entity_info(&video).with_context(|| {
+                format!("{entity} refers to {video}, which is not in the recording")
+            })?;
+            if video_info.archetypes.iter().any(|a| a == "AssetVideo") {
+                let asset: AssetVideo = store
+                    .static_rows(&video)
+                    .into_iter()
+                    .chain(store.rows_in_log_order(&video))
+                    .find_map(|r| r.get::<AssetVideo>().ok().flatten())
+                    .context("no AssetVideo row")?;
+                let mut file =
+                    MediaFile::from_bytes(asset.blob().to_vec(), format!("AssetVideo at {video}"))?;
+                let mut frames = source_from_media(&mut file)?;
+                frames.frame_at(reference.timestamp_ns)?.with_context(|| {
+                    format!(
+                        "{video}: no frame at video time {} ns",
+                        reference.timestamp_ns
+                    )
+                })?
+            } else {
+                // A reference into a VideoStream names its media PTS.
+                let mut frames =
+                    source_from_stream(&store, &video, &|_, s| s.presentation_timestamp_ns)?;
+                if frames.is_empty() {
+                    bail!(
+                        "{video}: its samples carry no media presentation timestamps to refer to"
+                    );
+                }
+                frames.frame_at(reference.timestamp_ns)?.with_context(|| {
+                    format!(
+                        "{video}: no frame at video time {} ns",
+                        reference.timestamp_ns
+                    )
+                })?
+            }
+        } else {
+            bail!("{entity} holds {}: not a video", info.archetypes.join(", "));
+        }
+    };
+    write_png(&frame, out)?;
+    println!(
+        "Wrote {} ({}x{}, the frame with PTS {} ns)",
+        out.display(),
+        frame.width,
+        frame.height,
+        frame.pts
+    );
+    Ok(())
+}

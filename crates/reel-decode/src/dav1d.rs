@@ -1,0 +1,118 @@
+//! AV1 with libdav1d, in-process (the `dav1d` feature; Debian's
+//! `libdav1d-dev` 1.0, which the `dav1d` crate 0.9 binds — newer crate
+//! versions need libdav1d ≥ 1.3).
+
+use dav1d::{Decoder as Dav1d, Error as DavError, PlanarImageComponent, Settings};
+
+use crate::DecodeError;
+use crate::decoder::{Backend, Decoder, SampleIn};
+use crate::frame::{DecodedFrame, Matrix};
+
+/// libdav1d behind [`Decoder`]; pictures carry their sample's timestamp.
+pub struct Dav1dDecoder {
+    decoder: Dav1d,
+}
+
+fn setup_err(e: impl std::fmt::Display) -> DecodeError {
+    DecodeError::Setup(format!("dav1d: {e}"))
+}
+
+fn new_raw() -> Result<Dav1d, DecodeError> {
+    let mut settings = Settings::new();
+    // One frame of delay at most: a picture is out as soon as its sample is in.
+    settings.set_max_frame_delay(1);
+    settings.set_n_threads(0);
+    Dav1d::with_settings(&settings).map_err(setup_err)
+}
+
+fn copy_picture(p: &dav1d::Picture) -> DecodedFrame {
+    let (w, h) = (p.width() as usize, p.height() as usize);
+    let depth = p.bit_depth() as u8;
+    let bytes = if depth > 8 { 2 } else { 1 };
+    let plane = |c: PlanarImageComponent, pw: usize, ph: usize| -> Vec<u8> {
+        let data = p.plane(c);
+        let stride = p.stride(c) as usize;
+        let mut out = Vec::with_capacity(pw * ph * bytes);
+        for row in 0..ph {
+            out.extend_from_slice(&data[row * stride..row * stride + pw * bytes]);
+        }
+        out
+    };
+    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    DecodedFrame {
+        width: w as u32,
+        height: h as u32,
+        bit_depth: depth,
+        pts: p.timestamp().unwrap_or_default(),
+        planes: [
+            plane(PlanarImageComponent::Y, w, h),
+            plane(PlanarImageComponent::U, cw, ch),
+            plane(PlanarImageComponent::V, cw, ch),
+        ],
+        full_range: false,
+        matrix: Matrix::Bt601,
+    }
+}
+
+impl Dav1dDecoder {
+    /// A fresh decoder.
+    pub fn new() -> Result<Self, DecodeError> {
+        Ok(Self {
+            decoder: new_raw()?,
+        })
+    }
+
+    fn drain(&mut self, out: &mut Vec<DecodedFrame>) -> Result<(), DavError> {
+        loop {
+            match self.decoder.get_picture() {
+                Ok(p) => out.push(copy_picture(&p)),
+                Err(DavError::Again) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl Decoder for Dav1dDecoder {
+    fn backend(&self) -> Backend {
+        Backend::Dav1d
+    }
+
+    fn push(&mut self, sample: SampleIn<'_>) -> Result<Vec<DecodedFrame>, DecodeError> {
+        let err = |e: DavError| DecodeError::Sample {
+            codec: "AV1".into(),
+            pts: sample.pts,
+            message: e.to_string(),
+        };
+        let mut out = Vec::new();
+        let mut result = self
+            .decoder
+            .send_data(sample.data.to_vec(), None, Some(sample.pts), None);
+        // The decoder takes data only after handing out pictures it holds.
+        while let Err(DavError::Again) = result {
+            self.drain(&mut out).map_err(err)?;
+            result = self.decoder.send_pending_data();
+        }
+        result.map_err(err)?;
+        self.drain(&mut out).map_err(err)?;
+        Ok(out)
+    }
+
+    fn flush(&mut self) -> Result<Vec<DecodedFrame>, DecodeError> {
+        let mut out = Vec::new();
+        // Pictures still inside come out on repeated get_picture calls.
+        for _ in 0..64 {
+            let before = out.len();
+            self.drain(&mut out).map_err(setup_err)?;
+            if out.len() == before {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn reset(&mut self) -> Result<(), DecodeError> {
+        self.decoder.flush();
+        Ok(())
+    }
+}

@@ -1,0 +1,32 @@
+//! Decoder errors.
+
+use thiserror::Error;
+
+/// Why decoding failed.
+#[allow(missing_docs)]
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// One sample could not be decoded; the decoder goes on at the next keyframe.
+    #[error("{codec} sample at pts {pts} could not be decoded: {message}")]
+    Sample {
+        codec: String,
+        pts: i64,
+        message: String,
+    },
+
+    #[error(
+        "FFmpeg is needed to decode {codec} but was not found ({detail}). Install FFmpeg 5.1 or newer (Debian/Ubuntu: `sudo apt-get install ffmpeg`; macOS: `brew install ffmpeg`) or point REEL_FFMPEG at an ffmpeg binary"
+    )]
+    FfmpegMissing { codec: String, detail: String },
+
+    #[error(
+        "FFmpeg {found} is too old to decode {codec}: reel needs 5.1 or newer (Debian 12 ships 5.1: `sudo apt-get install ffmpeg`), or point REEL_FFMPEG at a newer ffmpeg"
+    )]
+    FfmpegTooOld { codec: String, found: String },
+
+    #[error("the FFmpeg decoder process failed: {0}")]
+    Ffmpeg(String),
+
+    #[error("cannot decode: {0}")]
+    Setup(String),
+}

@@ -1,0 +1,286 @@
+//! Any codec through an `ffmpeg` child process (FFmpeg ≥ 5.1).
+//!
+//! Samples go to ffmpeg's stdin as an elementary stream (Annex B for
+//! H.264/H.265, IVF for AV1/VP8/VP9); raw planar YUV comes back on stdout,
+//! read by a thread into a channel so `push` never blocks on output.
+//! ffmpeg holds a few frames back (its parser needs the next sample to end
+//! the current one, and it probes the stream first) — the decode benchmark
+//! measures how many.
+
+use std::io::{Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread::JoinHandle;
+
+use reel_types::VideoCodec;
+use reel_video::bitstream;
+
+use crate::DecodeError;
+use crate::decoder::{Backend, Decoder, PendingPts, SampleIn};
+use crate::frame::{DecodedFrame, Matrix};
+
+/// The ffmpeg to run: `REEL_FFMPEG`, else `ffmpeg` on `PATH`.
+pub fn ffmpeg_path() -> String {
+    std::env::var("REEL_FFMPEG").unwrap_or_else(|_| "ffmpeg".into())
+}
+
+/// Checks that ffmpeg runs and is ≥ 5.1; returns its version string.
+pub fn check_ffmpeg(codec: VideoCodec) -> Result<String, DecodeError> {
+    let path = ffmpeg_path();
+    let out =
+        Command::new(&path)
+            .arg("-version")
+            .output()
+            .map_err(|e| DecodeError::FfmpegMissing {
+                codec: codec.to_string(),
+                detail: format!("running {path:?}: {e}"),
+            })?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = text
+        .split_whitespace()
+        .nth(2)
+        .unwrap_or("unknown")
+        .to_owned();
+    let mut parts = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty());
+    let major: u32 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let minor: u32 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    // Development builds ("N-…", "git-…") are assumed recent.
+    let numeric = version.chars().next().is_some_and(|c| c.is_ascii_digit());
+    if numeric && (major, minor) < (5, 1) {
+        return Err(DecodeError::FfmpegTooOld {
+            codec: codec.to_string(),
+            found: version,
+        });
+    }
+    Ok(version)
+}
+
+/// FFmpeg decoding behind [`Decoder`].
+pub struct FfmpegDecoder {
+    codec: VideoCodec,
+    width: u32,
+    height: u32,
+    bit_depth: u8,
+    child: Option<Child>,
+    stdin: Option<ChildStdin>,
+    frames: Option<Receiver<Vec<u8>>>,
+    reader: Option<JoinHandle<()>>,
+    pending: PendingPts,
+    frame_no: u64,
+}
+
+impl FfmpegDecoder {
+    /// Starts ffmpeg for `codec`, sized from the first keyframe's headers.
+    pub fn new(codec: VideoCodec, first_keyframe: &[u8]) -> Result<Self, DecodeError> {
+        check_ffmpeg(codec)?;
+        let info = bitstream::stream_info(codec, first_keyframe).ok_or_else(|| {
+            DecodeError::Setup(format!(
+                "the first {codec} keyframe has no headers to size the picture from"
+            ))
+        })?;
+        let mut d = Self {
+            codec,
+            width: info.width,
+            height: info.height,
+            bit_depth: info.bit_depth,
+            child: None,
+            stdin: None,
+            frames: None,
+            reader: None,
+            pending: PendingPts::default(),
+            frame_no: 0,
+        };
+        d.start()?;
+        Ok(d)
+    }
+
+    fn frame_bytes(&self) -> usize {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let bps = if self.bit_depth > 8 { 2 } else { 1 };
+        (w * h + 2 * w.div_ceil(2) * h.div_ceil(2)) * bps
+    }
+
+    fn start(&mut self) -> Result<(), DecodeError> {
+        let format = match self.codec {
+            VideoCodec::H264 => "h264",
+            VideoCodec::H265 => "hevc",
+            _ => "ivf",
+        };
+        let pix_fmt = if self.bit_depth > 8 {
+            "yuv420p10le"
+        } else {
+            "yuv420p"
+        };
+        let mut child = Command::new(ffmpeg_path())
+            .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
+            // The smallest probe that still finds the stream's parameters;
+            // `-fflags nobuffer` or `-analyzeduration 0` make ffmpeg give up
+            // on a pipe, and `-flags low_delay` would break B-frame order.
+            .args(["-probesize", "32"])
+            .args(["-f", format, "-i", "pipe:0"])
+            .args([
+                "-map",
+                "0:v:0",
+                "-fps_mode",
+                "passthrough",
+                "-pix_fmt",
+                pix_fmt,
+                "-f",
+                "rawvideo",
+                "pipe:1",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| DecodeError::FfmpegMissing {
+                codec: self.codec.to_string(),
+                detail: e.to_string(),
+            })?;
+        let mut stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| DecodeError::Ffmpeg("no stdout".into()))?;
+        let mut stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| DecodeError::Ffmpeg("no stdin".into()))?;
+        if format == "ivf" {
+            stdin
+                .write_all(&ivf_header(self.codec, self.width, self.height))
+                .map_err(|e| DecodeError::Ffmpeg(e.to_string()))?;
+        }
+        let size = self.frame_bytes();
+        let (tx, rx) = mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            loop {
+                let mut buf = vec![0u8; size];
+                if stdout.read_exact(&mut buf).is_err() || tx.send(buf).is_err() {
+                    return;
+                }
+            }
+        });
+        self.child = Some(child);
+        self.stdin = Some(stdin);
+        self.frames = Some(rx);
+        self.reader = Some(reader);
+        self.frame_no = 0;
+        Ok(())
+    }
+
+    fn frame_from(&mut self, buf: Vec<u8>) -> DecodedFrame {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let bps = if self.bit_depth > 8 { 2 } else { 1 };
+        let (ys, cs) = (w * h * bps, w.div_ceil(2) * h.div_ceil(2) * bps);
+        DecodedFrame {
+            width: self.width,
+            height: self.height,
+            bit_depth: self.bit_depth,
+            pts: self.pending.pop_smallest().unwrap_or_default(),
+            planes: [
+                buf[..ys].to_vec(),
+                buf[ys..ys + cs].to_vec(),
+                buf[ys + cs..].to_vec(),
+            ],
+            full_range: false,
+            matrix: Matrix::Bt601,
+        }
+    }
+
+    fn ready(&mut self) -> Vec<DecodedFrame> {
+        let mut out = Vec::new();
+        while let Some(buf) = self.frames.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            out.push(self.frame_from(buf));
+        }
+        out
+    }
+
+    fn stop(&mut self) {
+        self.stdin.take();
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        self.frames.take();
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+    }
+}
+
+/// A 32-byte IVF file header.
+fn ivf_header(codec: VideoCodec, w: u32, h: u32) -> Vec<u8> {
+    let fourcc: &[u8; 4] = match codec {
+        VideoCodec::AV1 => b"AV01",
+        VideoCodec::VP8 => b"VP80",
+        _ => b"VP90",
+    };
+    let mut v = b"DKIF".to_vec();
+    v.extend_from_slice(&0u16.to_le_bytes());
+    v.extend_from_slice(&32u16.to_le_bytes());
+    v.extend_from_slice(fourcc);
+    v.extend_from_slice(&(w as u16).to_le_bytes());
+    v.extend_from_slice(&(h as u16).to_le_bytes());
+    v.extend_from_slice(&1000u32.to_le_bytes());
+    v.extend_from_slice(&1u32.to_le_bytes());
+    v.extend_from_slice(&0u32.to_le_bytes());
+    v.extend_from_slice(&0u32.to_le_bytes());
+    v
+}
+
+impl Decoder for FfmpegDecoder {
+    fn backend(&self) -> Backend {
+        Backend::Ffmpeg
+    }
+
+    fn push(&mut self, sample: SampleIn<'_>) -> Result<Vec<DecodedFrame>, DecodeError> {
+        self.pending.push(sample.pts);
+        let mut packet = Vec::with_capacity(sample.data.len() + 12);
+        if !matches!(self.codec, VideoCodec::H264 | VideoCodec::H265) {
+            packet.extend_from_slice(&(sample.data.len() as u32).to_le_bytes());
+            packet.extend_from_slice(&self.frame_no.to_le_bytes());
+        }
+        packet.extend_from_slice(sample.data);
+        self.frame_no += 1;
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| DecodeError::Ffmpeg("ffmpeg is not running".into()))?;
+        stdin
+            .write_all(&packet)
+            .and_then(|_| stdin.flush())
+            .map_err(|e| DecodeError::Ffmpeg(format!("ffmpeg stopped reading ({e})")))?;
+        Ok(self.ready())
+    }
+
+    fn flush(&mut self) -> Result<Vec<DecodedFrame>, DecodeError> {
+        self.stdin.take(); // end of input: ffmpeg drains and exits
+        let mut out = Vec::new();
+        while let Some(buf) = self.frames.as_ref().and_then(|rx| rx.recv().ok()) {
+            out.push(self.frame_from(buf));
+        }
+        if let Some(mut c) = self.child.take() {
+            let _ = c.wait();
+        }
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        self.pending.clear();
+        self.start()?;
+        Ok(out)
+    }
+
+    fn reset(&mut self) -> Result<(), DecodeError> {
+        self.stop();
+        self.pending.clear();
+        self.start()
+    }
+}
+
+impl Drop for FfmpegDecoder {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,34 @@
+//! Decoding for reel: samples in, pictures out, behind one small interface
+//! the CLI, the native viewer and the web server share.
+//!
+//! - [`Decoder`]: push samples in decode order, get [`DecodedFrame`]s in
+//!   presentation order with their PTS; a bad sample is an error for that
+//!   sample only (the decoder resumes at the next keyframe).
+//! - Backends: H.264 with openh264 in-process; AV1 with libdav1d in-process
+//!   (feature `dav1d`); anything through an `ffmpeg` ≥ 5.1 child process
+//!   (H.265, VP8, VP9, and AV1 without the feature).
+//! - [`FrameSource`]: the frame shown at a time, decoding from the right
+//!   keyframe, with a decoded-frame cache under a memory budget.
+//!
+//! Design decisions:
+//! - **In-process where it matters**: the codecs robots log live (H.264,
+//!   AV1) decode without a process round trip: one sample in, one picture
+//!   out for streams without B-frames, so the newest frame shows at once.
+//! - **PTS travels with every picture**: decoders that lose timestamps get
+//!   them back from the set of pending PTS (pictures leave in presentation
+//!   order), so B-frames are handled the same way everywhere.
+#![deny(missing_docs)]
+
+#[cfg(feature = "dav1d")]
+mod dav1d;
+mod decoder;
+mod error;
+pub mod ffmpeg;
+mod frame;
+mod openh264;
+mod source;
+
+pub use decoder::{Backend, Decoder, SampleIn, default_backend, new_decoder};
+pub use error::DecodeError;
+pub use frame::{DecodedFrame, Matrix};
+pub use source::{DEFAULT_CACHE_BYTES, FrameSource, SourceStats, StreamSample};

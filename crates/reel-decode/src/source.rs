@@ -1,0 +1,255 @@
+//! Frame at time: a seek index over a stream's samples, decoding from the
+//! right keyframe, and a decoded-frame cache under a memory budget.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use reel_types::VideoCodec;
+
+use crate::decoder::{Backend, Decoder, SampleIn, default_backend, new_decoder};
+use crate::{DecodeError, DecodedFrame};
+
+/// Default decoded-frame cache budget: 512 MiB.
+pub const DEFAULT_CACHE_BYTES: usize = 512 << 20;
+
+/// One sample of a stream, in decode order.
+#[derive(Clone, Debug)]
+pub struct StreamSample {
+    /// The bytes, shared.
+    pub data: Arc<[u8]>,
+    /// Presentation time (timeline units or ns; frames are looked up by it).
+    pub pts: i64,
+    /// Whether decoding can start here.
+    pub is_keyframe: bool,
+}
+
+/// Counters for tests and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SourceStats {
+    /// Samples pushed into a decoder.
+    pub samples_decoded: u64,
+    /// Times decoding restarted at a keyframe.
+    pub seeks: u64,
+    /// Lookups answered from the cache.
+    pub cache_hits: u64,
+}
+
+struct CachedFrame {
+    frame: Arc<DecodedFrame>,
+    last_use: u64,
+}
+
+/// Decoded frames by PTS, least recently used evicted first.
+struct FrameCache {
+    frames: HashMap<i64, CachedFrame>,
+    bytes: usize,
+    budget: usize,
+    clock: u64,
+}
+
+impl FrameCache {
+    fn get(&mut self, pts: i64) -> Option<Arc<DecodedFrame>> {
+        self.clock += 1;
+        let clock = self.clock;
+        self.frames.get_mut(&pts).map(|c| {
+            c.last_use = clock;
+            c.frame.clone()
+        })
+    }
+
+    fn insert(&mut self, frame: DecodedFrame) {
+        self.clock += 1;
+        self.bytes += frame.heap_size();
+        if let Some(old) = self.frames.insert(
+            frame.pts,
+            CachedFrame {
+                frame: Arc::new(frame),
+                last_use: self.clock,
+            },
+        ) {
+            self.bytes -= old.frame.heap_size();
+        }
+        while self.bytes > self.budget && self.frames.len() > 1 {
+            let Some((&oldest, _)) = self.frames.iter().min_by_key(|(_, c)| c.last_use) else {
+                break;
+            };
+            if let Some(c) = self.frames.remove(&oldest) {
+                self.bytes -= c.frame.heap_size();
+            }
+        }
+    }
+}
+
+/// Frames of one video stream by presentation time.
+///
+/// Samples are appended in decode order (a live stream keeps appending);
+/// [`frame_at`](Self::frame_at) returns the frame shown at a time — the one
+/// with the latest PTS ≤ t — decoding from the keyframe before it only when
+/// the decoder is not already on its way there, and caching every decoded
+/// frame, so scrubbing backwards within cached frames decodes nothing.
+pub struct FrameSource {
+    codec: VideoCodec,
+    /// Chosen from the first keyframe when `None`.
+    backend: Option<Backend>,
+    samples: Vec<StreamSample>,
+    /// (pts, sample index), sorted.
+    by_pts: Vec<(i64, usize)>,
+    decoder: Option<Box<dyn Decoder>>,
+    /// Next sample to push, and the keyframe the decoder started from.
+    next: usize,
+    started_at: Option<usize>,
+    cache: FrameCache,
+    stats: SourceStats,
+}
+
+impl FrameSource {
+    /// A source for `codec` with the default backend for the stream (see
+    /// [`default_backend`]) and the default cache budget.
+    pub fn new(codec: VideoCodec) -> Self {
+        Self::with_options(codec, None, DEFAULT_CACHE_BYTES)
+    }
+
+    /// A source with a chosen backend (or `None`: the default) and cache budget (bytes).
+    pub fn with_options(codec: VideoCodec, backend: Option<Backend>, cache_bytes: usize) -> Self {
+        Self {
+            codec,
+            backend,
+            samples: Vec::new(),
+            by_pts: Vec::new(),
+            decoder: None,
+            next: 0,
+            started_at: None,
+            cache: FrameCache {
+                frames: HashMap::new(),
+                bytes: 0,
+                budget: cache_bytes,
+                clock: 0,
+            },
+            stats: SourceStats::default(),
+        }
+    }
+
+    /// Adds the next sample (decode order).
+    pub fn append(&mut self, sample: StreamSample) {
+        let entry = (sample.pts, self.samples.len());
+        let at = self.by_pts.partition_point(|e| *e <= entry);
+        self.by_pts.insert(at, entry);
+        self.samples.push(sample);
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
+    /// The backend decoding this stream (once a frame was asked for).
+    pub fn backend(&self) -> Option<Backend> {
+        self.decoder.as_ref().map(|d| d.backend())
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> SourceStats {
+        self.stats
+    }
+
+    /// Presentation times of all frames, sorted.
+    pub fn frame_times(&self) -> Vec<i64> {
+        self.by_pts.iter().map(|(p, _)| *p).collect()
+    }
+
+    /// The frame shown at `t`: the latest PTS ≤ `t` (`None` before the first frame).
+    pub fn frame_at(&mut self, t: i64) -> Result<Option<Arc<DecodedFrame>>, DecodeError> {
+        let end = self.by_pts.partition_point(|(p, _)| *p <= t);
+        let Some(&(pts, index)) = end.checked_sub(1).and_then(|i| self.by_pts.get(i)) else {
+            return Ok(None);
+        };
+        if let Some(f) = self.cache.get(pts) {
+            self.stats.cache_hits += 1;
+            return Ok(Some(f));
+        }
+        let key = (0..=index)
+            .rev()
+            .find(|&i| self.samples[i].is_keyframe)
+            .ok_or_else(|| DecodeError::Setup("no keyframe at or before this frame".into()))?;
+        // Keep decoding forward if the decoder is on a valid path (started at
+        // a keyframe not after this one) and has not passed the frame yet —
+        // unless the keyframe is far ahead, where a restart skips work.
+        const MAX_FORWARD: usize = 30;
+        let on_the_way = self.decoder.is_some()
+            && self.started_at.is_some_and(|s| s <= key)
+            && self.next <= index
+            && (self.next >= key || key - self.next <= MAX_FORWARD);
+        if !on_the_way {
+            self.seek_to(key)?;
+        }
+        let mut last_error = None;
+        while !self.cache.frames.contains_key(&pts) {
+            let decoder = self
+                .decoder
+                .as_mut()
+                .ok_or_else(|| DecodeError::Setup("no decoder".into()))?;
+            let frames = if self.next < self.samples.len() {
+                let s = &self.samples[self.next];
+                if s.is_keyframe {
+                    // Passing a keyframe is as good as having started there.
+                    self.started_at = Some(self.next);
+                }
+                self.next += 1;
+                self.stats.samples_decoded += 1;
+                match decoder.push(SampleIn {
+                    data: &s.data,
+                    pts: s.pts,
+                    is_keyframe: s.is_keyframe,
+                }) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        last_error = Some(e);
+                        Vec::new()
+                    }
+                }
+            } else {
+                let f = decoder.flush()?;
+                let done = f.iter().all(|fr| fr.pts != pts);
+                for fr in f {
+                    self.cache.insert(fr);
+                }
+                if done {
+                    // The frame never came out: report why.
+                    return Err(last_error.unwrap_or_else(|| DecodeError::Sample {
+                        codec: self.codec.to_string(),
+                        pts,
+                        message: "the decoder produced no picture for this sample".into(),
+                    }));
+                }
+                self.started_at = None;
+                break;
+            };
+            for fr in frames {
+                self.cache.insert(fr);
+            }
+        }
+        Ok(self.cache.get(pts))
+    }
+
+    fn seek_to(&mut self, key: usize) -> Result<(), DecodeError> {
+        self.stats.seeks += 1;
+        match self.decoder.as_mut() {
+            Some(d) => d.reset()?,
+            None => {
+                let data = &self.samples[key].data;
+                let backend = *self
+                    .backend
+                    .get_or_insert_with(|| default_backend(self.codec, data));
+                self.decoder = Some(new_decoder(self.codec, backend, data)?);
+            }
+        }
+        self.next = key;
+        self.started_at = Some(key);
+        Ok(())
+    }
+}
