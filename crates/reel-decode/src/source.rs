@@ -1,7 +1,7 @@
 //! Frame at time: a seek index over a stream's samples, decoding from the
 //! right keyframe, and a decoded-frame cache under a memory budget.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use reel_types::VideoCodec;
@@ -98,6 +98,9 @@ pub struct FrameSource {
     /// Next sample to push, and the keyframe the decoder started from.
     next: usize,
     started_at: Option<usize>,
+    /// PTS pushed since the last restart whose pictures have not come out yet
+    /// (decoders that reorder, and the FFmpeg process, hold some back).
+    in_flight: BTreeSet<i64>,
     cache: FrameCache,
     stats: SourceStats,
 }
@@ -119,6 +122,7 @@ impl FrameSource {
             decoder: None,
             next: 0,
             started_at: None,
+            in_flight: BTreeSet::new(),
             cache: FrameCache {
                 frames: HashMap::new(),
                 bytes: 0,
@@ -182,7 +186,7 @@ impl FrameSource {
         const MAX_FORWARD: usize = 30;
         let on_the_way = self.decoder.is_some()
             && self.started_at.is_some_and(|s| s <= key)
-            && self.next <= index
+            && (self.next <= index || self.in_flight.contains(&pts))
             && (self.next >= key || key - self.next <= MAX_FORWARD);
         if !on_the_way {
             self.seek_to(key)?;
@@ -201,6 +205,7 @@ impl FrameSource {
                 }
                 self.next += 1;
                 self.stats.samples_decoded += 1;
+                self.in_flight.insert(s.pts);
                 match decoder.push(SampleIn {
                     data: &s.data,
                     pts: s.pts,
@@ -218,6 +223,7 @@ impl FrameSource {
                 for fr in f {
                     self.cache.insert(fr);
                 }
+                self.in_flight.clear();
                 if done {
                     // The frame never came out: report why.
                     return Err(last_error.unwrap_or_else(|| DecodeError::Sample {
@@ -230,6 +236,7 @@ impl FrameSource {
                 break;
             };
             for fr in frames {
+                self.in_flight.remove(&fr.pts);
                 self.cache.insert(fr);
             }
         }
@@ -250,6 +257,7 @@ impl FrameSource {
         }
         self.next = key;
         self.started_at = Some(key);
+        self.in_flight.clear();
         Ok(())
     }
 }

@@ -1,0 +1,236 @@
+//! Decoding benchmark, one run on 1280x720 30 fps files made once with
+//! ffmpeg (cached under target/bench-media):
+//! - decode frames/s per codec and backend beside `ffmpeg -threads 1` and
+//!   ffmpeg with all threads decoding the same file to `-f null`;
+//! - random-seek latency p50/p95 on a 60 s stream with a 2 s GOP;
+//! - backward scrub step latency with a warm cache;
+//! - live-edge latency: sample pushed → its frame out.
+//!
+//! Run: `cargo bench -p reel-cli --bench decode --features dav1d` (needs
+//! ffmpeg; `dav1d` needs libdav1d-dev).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use reel_decode::{FrameSource, StreamSample};
+use reel_sdk::MediaFile;
+
+fn target_dir() -> PathBuf {
+    std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+}
+
+fn make(path: &Path, seconds: u32, args: &[&str]) {
+    if path.exists() {
+        return;
+    }
+    eprintln!("making {} with ffmpeg (once)…", path.display());
+    let ok = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size=1280x720:rate=30:duration={seconds}"))
+        .args(args)
+        .arg(path)
+        .status()
+        .expect("ffmpeg is needed for this benchmark");
+    assert!(ok.success());
+}
+
+fn load(path: &Path) -> (FrameSource, Vec<i64>) {
+    let mut file = MediaFile::open(path).unwrap();
+    let track = file.video_track().unwrap().clone();
+    let mut source = FrameSource::new(track.codec);
+    for (i, s) in track.samples.iter().enumerate() {
+        source.append(StreamSample {
+            data: Arc::from(file.read_sample(0, i).unwrap()),
+            pts: track.ticks_to_ns(s.pts),
+            is_keyframe: s.is_keyframe,
+        });
+    }
+    let times = source.frame_times();
+    (source, times)
+}
+
+fn ffmpeg_fps(path: &Path, threads: Option<u32>, frames: usize) -> f64 {
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-v", "error"]);
+    if let Some(t) = threads {
+        cmd.args(["-threads", &t.to_string()]);
+    }
+    cmd.arg("-i").arg(path).args(["-f", "null", "-"]);
+    let t = Instant::now();
+    assert!(cmd.status().unwrap().success());
+    frames as f64 / t.elapsed().as_secs_f64()
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+fn main() {
+    let dir = target_dir().join("bench-media");
+    std::fs::create_dir_all(&dir).unwrap();
+    let h264 = dir.join("h264_720p30_60s_gop60_nob.mp4");
+    make(
+        &h264,
+        60,
+        &[
+            "-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-g", "60", "-pix_fmt", "yuv420p",
+        ],
+    );
+    let h264b = dir.join("h264_720p30_10s_bframes.mp4");
+    make(
+        &h264b,
+        10,
+        &[
+            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+        ],
+    );
+    let av1 = dir.join("av1_720p30_60s_gop60.mp4");
+    make(
+        &av1,
+        60,
+        &[
+            "-c:v",
+            "libsvtav1",
+            "-preset",
+            "12",
+            "-g",
+            "60",
+            "-pix_fmt",
+            "yuv420p",
+            "-svtav1-params",
+            "verbosity=-1",
+        ],
+    );
+    let h265 = dir.join("h265_720p30_10s.mp4");
+    make(
+        &h265,
+        10,
+        &[
+            "-c:v",
+            "libx265",
+            "-preset",
+            "ultrafast",
+            "-x265-params",
+            "log-level=error",
+        ],
+    );
+    let vp9 = dir.join("vp9_720p30_10s.webm");
+    make(
+        &vp9,
+        10,
+        &[
+            "-c:v",
+            "libvpx-vp9",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            "-b:v",
+            "2M",
+        ],
+    );
+
+    println!(
+        "Decode throughput, 1280x720 (frames/s; reel decodes every frame in order via FrameSource):"
+    );
+    println!(
+        "{:<34} {:>10} {:>12} {:>14}",
+        "stream (reel backend)", "reel", "ffmpeg -t 1", "ffmpeg all"
+    );
+    for path in [&h264, &h264b, &av1, &h265, &vp9] {
+        let (mut source, times) = load(path);
+        let t = Instant::now();
+        for ts in &times {
+            source.frame_at(*ts).unwrap().unwrap();
+        }
+        let reel_fps = times.len() as f64 / t.elapsed().as_secs_f64();
+        let backend = source
+            .backend()
+            .map(|b| format!("{b:?}"))
+            .unwrap_or_default();
+        println!(
+            "{:<34} {:>10.0} {:>12.0} {:>14.0}",
+            format!(
+                "{} ({backend})",
+                path.file_name().unwrap().to_string_lossy()
+            ),
+            reel_fps,
+            ffmpeg_fps(path, Some(1), times.len()),
+            ffmpeg_fps(path, None, times.len())
+        );
+    }
+
+    println!("\nRandom seeks on 60 s streams with a 2 s GOP (100 seeks, fresh cache each, ms):");
+    for path in [&h264, &av1] {
+        let (_, times) = load(path);
+        let mut rng = 0x2545_F491u64;
+        let mut lat = Vec::new();
+        for _ in 0..100 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let t = times[(rng % times.len() as u64) as usize];
+            let (mut source, _) = load(path);
+            // Open the decoder first so process start-up is not counted.
+            source.frame_at(times[0]).unwrap();
+            let start = Instant::now();
+            source.frame_at(t).unwrap().unwrap();
+            lat.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+        let (p50, p95) = (percentile(&mut lat, 0.5), percentile(&mut lat, 0.95));
+        println!(
+            "  {:<34} p50 {p50:>7.1}   p95 {p95:>7.1}",
+            path.file_name().unwrap().to_string_lossy()
+        );
+    }
+
+    println!("\nBackward scrub, warm cache (ms per step back one frame):");
+    for path in [&h264, &av1] {
+        let (mut source, times) = load(path);
+        for t in &times[..120] {
+            source.frame_at(*t).unwrap();
+        }
+        let start = Instant::now();
+        for t in times[..120].iter().rev() {
+            source.frame_at(*t).unwrap();
+        }
+        let step = start.elapsed().as_secs_f64() * 1e3 / 120.0;
+        println!(
+            "  {:<34} {step:>8.4}",
+            path.file_name().unwrap().to_string_lossy()
+        );
+    }
+
+    println!("\nLive edge: sample appended → its frame out (ms; a frame lasts 33.3 ms):");
+    for path in [&h264, &av1, &h265] {
+        let mut file = MediaFile::open(path).unwrap();
+        let track = file.video_track().unwrap().clone();
+        let mut live = FrameSource::new(track.codec);
+        let mut lat = Vec::new();
+        for (i, s) in track.samples.iter().enumerate().take(150) {
+            let data: Arc<[u8]> = Arc::from(file.read_sample(0, i).unwrap());
+            let pts = track.ticks_to_ns(s.pts);
+            let start = Instant::now();
+            live.append(StreamSample {
+                data,
+                pts,
+                is_keyframe: s.is_keyframe,
+            });
+            if let Ok(Some(_)) = live.frame_at(pts) {
+                lat.push(start.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        let backend = live.backend().map(|b| format!("{b:?}")).unwrap_or_default();
+        let (p50, p95) = (percentile(&mut lat, 0.5), percentile(&mut lat, 0.95));
+        println!(
+            "  {:<34} p50 {p50:>6.2}   p95 {p95:>6.2}   ({backend}; samples decoded per frame shown: {:.2})",
+            path.file_name().unwrap().to_string_lossy(),
+            live.stats().samples_decoded as f64 / lat.len().max(1) as f64
+        );
+    }
+}
