@@ -7,18 +7,11 @@ use libfuzzer_sys::fuzz_target;
 use reel_video::mux::{write_mp4, Mp4Options, StreamSample};
 use reel_video::{bitstream, MediaFile};
 
-/// libFuzzer's hook aborts on every panic, even one the code under test
-/// catches on purpose (reel wraps third-party parsers in `catch_unwind` and
-/// turns their panics into errors). A quiet hook keeps that behaviour
-/// observable: a panic that escapes reel's API still aborts the run,
-/// because `fuzz_target!` treats an unwinding target as a crash.
-fn quiet_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
-}
+#[path = "shared.rs"]
+mod shared;
 
 fuzz_target!(|data: &[u8]| {
-    quiet_panics();
+    shared::quiet_panics();
     let Ok(mut file) = MediaFile::from_bytes(data.to_vec(), "fuzz") else {
         return;
     };

@@ -39,16 +39,7 @@ fn make(path: &Path, seconds: u32, args: &[&str]) {
 }
 
 fn load(path: &Path) -> (FrameSource, Vec<i64>) {
-    let mut file = MediaFile::open(path).unwrap();
-    let track = file.video_track().unwrap().clone();
-    let mut source = FrameSource::new(track.codec);
-    for (i, s) in track.samples.iter().enumerate() {
-        source.append(StreamSample {
-            data: Arc::from(file.read_sample(0, i).unwrap()),
-            pts: track.ticks_to_ns(s.pts),
-            is_keyframe: s.is_keyframe,
-        });
-    }
+    let source = FrameSource::from_media_file(&mut MediaFile::open(path).unwrap()).unwrap();
     let times = source.frame_times();
     (source, times)
 }

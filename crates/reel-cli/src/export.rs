@@ -4,19 +4,13 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use reel_sdk::EntityPath;
 use reel_sdk::remux::{ExportOptions, ExportReport, export_mp4};
-use reel_sdk::{EntityPath, Store};
 
 pub fn run(file: &Path, entity: &str, out: &Path, options: ExportOptions) -> Result<()> {
     let started = Instant::now();
     let entity = EntityPath::parse(entity)?;
-    let (store, report) = Store::load(file)?;
-    if report.is_damaged() {
-        eprintln!(
-            "warning: {}: some data was unreadable and skipped; see `reel info`",
-            file.display()
-        );
-    }
+    let store = crate::load_recording(file)?;
     let result = export_mp4(&store, &entity, out, &options)
         .with_context(|| format!("exporting {entity} of {}", file.display()))?;
     let secs = started.elapsed().as_secs_f64();

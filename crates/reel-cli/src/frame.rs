@@ -9,20 +9,6 @@ use reel_sdk::{AssetVideo, EntityPath, MediaFile, Store, VideoFrameReference, Vi
 use reel_store::RowHandle;
 use reel_types::{TimeType, VideoCodec};
 
-/// All frames of a video file, keyed by media PTS in ns.
-fn source_from_media(file: &mut MediaFile) -> Result<FrameSource> {
-    let track = file.video_track()?.clone();
-    let mut source = FrameSource::new(track.codec);
-    for (i, s) in track.samples.iter().enumerate() {
-        source.append(StreamSample {
-            data: Arc::from(file.read_sample(0, i)?),
-            pts: track.ticks_to_ns(s.pts),
-            is_keyframe: s.is_keyframe,
-        });
-    }
-    Ok(source)
-}
-
 fn write_png(frame: &DecodedFrame, out: &Path) -> Result<()> {
     let rgb = frame.to_rgb8();
     let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
@@ -89,7 +75,7 @@ pub fn run(
     let frame = if !is_recording {
         let at = at.context("a video file takes --at TIME (media time, e.g. 12.5s)")?;
         let mut file = MediaFile::open(source)?;
-        let mut frames = source_from_media(&mut file)?;
+        let mut frames = FrameSource::from_media_file(&mut file)?;
         frames
             .frame_at(at)?
             .with_context(|| format!("{}: no frame at or before {at} ns", source.display()))?
@@ -157,7 +143,7 @@ pub fn run(
                     .context("no AssetVideo row")?;
                 let mut file =
                     MediaFile::from_bytes(asset.blob().to_vec(), format!("AssetVideo at {video}"))?;
-                let mut frames = source_from_media(&mut file)?;
+                let mut frames = FrameSource::from_media_file(&mut file)?;
                 frames.frame_at(reference.timestamp_ns)?.with_context(|| {
                     format!(
                         "{video}: no frame at video time {} ns",

@@ -157,6 +157,18 @@ enum Command {
     },
 }
 
+/// Loads a recording, warning (not failing) when parts were unreadable.
+fn load_recording(file: &std::path::Path) -> anyhow::Result<reel_sdk::Store> {
+    let (store, report) = reel_sdk::Store::load(file)?;
+    if report.is_damaged() {
+        eprintln!(
+            "warning: {}: some data was unreadable and skipped; see `reel info`",
+            file.display()
+        );
+    }
+    Ok(store)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

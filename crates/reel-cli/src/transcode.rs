@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use reel_encode::{EncoderSettings, frame_from_image, new_encoder};
-use reel_sdk::{Compression, EncodedImage, EntityPath, Image, Store, VideoCodec, VideoStream};
+use reel_sdk::{Compression, EncodedImage, EntityPath, Image, VideoCodec, VideoStream};
 use reel_store::{RecordingWriter, RowHandle};
 use reel_types::{Archetype, Chunk, PendingRow, RowId, TimeCell, TimePoint};
 
@@ -60,13 +60,7 @@ pub fn run(
 ) -> Result<()> {
     let started = Instant::now();
     let entity = EntityPath::parse(entity)?;
-    let (store, report) = Store::load(file)?;
-    if report.is_damaged() {
-        eprintln!(
-            "warning: {}: some data was unreadable and skipped; see `reel info`",
-            file.display()
-        );
-    }
+    let store = crate::load_recording(file)?;
     let Some(info) = store.entity_info(&entity) else {
         let known: Vec<String> = store.entities().map(ToString::to_string).collect();
         bail!(

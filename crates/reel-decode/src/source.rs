@@ -261,3 +261,21 @@ impl FrameSource {
         Ok(())
     }
 }
+
+impl FrameSource {
+    /// A source over every sample of `file`'s first video track, timed by
+    /// media PTS in ns (as `ffprobe` reports `pts_time`).
+    pub fn from_media_file(file: &mut reel_video::MediaFile) -> Result<Self, DecodeError> {
+        let setup = |e: reel_video::VideoError| DecodeError::Setup(e.to_string());
+        let track = file.video_track().map_err(setup)?.clone();
+        let mut source = Self::new(track.codec);
+        for (i, s) in track.samples.iter().enumerate() {
+            source.append(StreamSample {
+                data: Arc::from(file.read_sample(0, i).map_err(setup)?),
+                pts: track.ticks_to_ns(s.pts),
+                is_keyframe: s.is_keyframe,
+            });
+        }
+        Ok(source)
+    }
+}

@@ -203,16 +203,19 @@ impl RecordingStream {
         }
     }
 
-    fn send(&self, cmd: Command) -> SdkResult<()> {
+    /// The batcher's channel, if the stream is open and has not failed.
+    fn batcher(&self) -> SdkResult<SyncSender<Command>> {
         self.check_failed()?;
-        let tx = self
-            .inner
+        self.inner
             .tx
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
-            .ok_or(SdkError::Closed)?;
-        tx.send(cmd).map_err(|_| SdkError::Closed)
+            .ok_or(SdkError::Closed)
+    }
+
+    fn send(&self, cmd: Command) -> SdkResult<()> {
+        self.batcher()?.send(cmd).map_err(|_| SdkError::Closed)
     }
 
     /// This thread's current time (an error if a timeline name was invalid).
@@ -301,14 +304,7 @@ impl RecordingStream {
             .map_err(|e| SdkError::Encode(e.to_string()))?;
         let path = path.try_into()?;
         let timepoint = self.current_timepoint()?;
-        self.check_failed()?;
-        let batcher = self
-            .inner
-            .tx
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-            .ok_or(SdkError::Closed)?;
+        let batcher = self.batcher()?;
         let pool = self.inner.compress_pool.get_or_init(|| {
             Mutex::new(crate::compress_pool::CompressPool::start(
                 batcher,

@@ -70,7 +70,8 @@ pub struct StreamInfo {
     pub max_num_reorder_frames: u32,
 }
 
-fn chroma_name(idc: u8) -> &'static str {
+/// `4:0:0`, `4:2:0`, `4:2:2` or `4:4:4` for a `chroma_format_idc`.
+pub fn chroma_name(idc: u8) -> &'static str {
     match idc {
         0 => "4:0:0",
         1 => "4:2:0",

@@ -14,7 +14,7 @@ use shiguredo_mp4::boxes::{MoofBox, MoovBox, SampleEntry, TrakBox, TrexBox};
 
 use super::{CodecConfig, ContainerKind, OtherTrack, Parsed, SampleData, SampleInfo, VideoTrack};
 use crate::VideoError;
-use crate::bitstream::{av1, h264, h265};
+use crate::bitstream::{av1, chroma_name, h264, h265};
 
 /// Top-level box types an MP4 or QuickTime file may start with.
 pub(crate) fn looks_like_mp4(head: &[u8]) -> bool {
@@ -290,15 +290,6 @@ struct EntryDesc {
     chroma: Option<&'static str>,
     config: CodecConfig,
     fallback_codec_string: String,
-}
-
-fn chroma_name(idc: u8) -> &'static str {
-    match idc {
-        0 => "4:0:0",
-        1 => "4:2:0",
-        2 => "4:2:2",
-        _ => "4:4:4",
-    }
 }
 
 fn describe_entry(entry: &SampleEntry) -> Option<EntryDesc> {
