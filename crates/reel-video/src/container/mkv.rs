@@ -161,13 +161,13 @@ pub(crate) fn fill_durations(samples: &mut [SampleInfo]) {
     order.sort_by_key(|&i| samples[i].pts);
     for w in order.windows(2) {
         if samples[w[0]].duration == 0 {
-            samples[w[0]].duration = samples[w[1]].pts - samples[w[0]].pts;
+            samples[w[0]].duration = samples[w[1]].pts.saturating_sub(samples[w[0]].pts);
         }
     }
     if let (Some(&last), Some(w)) = (order.last(), order.windows(2).last())
         && samples[last].duration == 0
     {
-        samples[last].duration = samples[w[1]].pts - samples[w[0]].pts;
+        samples[last].duration = samples[w[1]].pts.saturating_sub(samples[w[0]].pts);
     }
 }
 

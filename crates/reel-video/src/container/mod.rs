@@ -168,10 +168,10 @@ impl VideoTrack {
         let end = self
             .samples
             .iter()
-            .map(|s| s.pts + s.duration)
+            .map(|s| s.pts.saturating_add(s.duration))
             .max()
             .unwrap_or(0);
-        self.ticks_to_ns(end - start)
+        self.ticks_to_ns(end.saturating_sub(start))
     }
 }
 

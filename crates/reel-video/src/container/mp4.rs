@@ -206,7 +206,7 @@ pub(crate) fn parse(
         let min_cto = raw.iter().map(|s| s.cto).min().unwrap_or(0);
         // Without an edit list, FFmpeg shifts DTS so negative offsets never put DTS after PTS.
         let dts_shift = if trak.edts_box.is_none() && min_cto < 0 {
-            -min_cto
+            min_cto.saturating_neg()
         } else {
             0
         };
@@ -219,8 +219,8 @@ pub(crate) fn parse(
                 inside
             })
             .map(|s| SampleInfo {
-                dts: Some(s.dts - edit_offset - dts_shift),
-                pts: s.dts + s.cto - edit_offset,
+                dts: Some(s.dts.saturating_sub(edit_offset).saturating_sub(dts_shift)),
+                pts: s.dts.saturating_add(s.cto).saturating_sub(edit_offset),
                 duration: s.duration,
                 is_keyframe: s.keyframe,
                 data: SampleData::Range {

@@ -106,14 +106,14 @@ pub fn derive_decode_timestamps(pts_in_decode_order: &[i64]) -> Vec<i64> {
     let delay = sorted
         .iter()
         .zip(pts_in_decode_order)
-        .map(|(s, p)| s - p)
+        .map(|(s, p)| s.saturating_sub(*p))
         .max()
         .unwrap_or(0)
         .max(0);
-    let mut out: Vec<i64> = sorted.iter().map(|s| s - delay).collect();
+    let mut out: Vec<i64> = sorted.iter().map(|s| s.saturating_sub(delay)).collect();
     for i in 1..out.len() {
         if out[i] <= out[i - 1] {
-            out[i] = out[i - 1] + 1;
+            out[i] = out[i - 1].saturating_add(1);
         }
     }
     out

@@ -55,7 +55,7 @@ fn derive_timescale(samples: &[StreamSample]) -> u32 {
     pts.sort_unstable();
     let mut deltas: Vec<i64> = pts
         .windows(2)
-        .map(|w| w[1] - w[0])
+        .map(|w| w[1].saturating_sub(w[0]))
         .filter(|d| *d > 0)
         .collect();
     deltas.sort_unstable();
@@ -67,7 +67,7 @@ fn derive_timescale(samples: &[StreamSample]) -> u32 {
     let mut base = if (fps - fps.round()).abs() < 0.01 {
         fps.round() as u32
     } else if (fps * 1001.0 / 1000.0 - (fps * 1001.0 / 1000.0).round()).abs() < 0.01 {
-        ((fps * 1001.0 / 1000.0).round() as u32) * 1000
+        ((fps * 1001.0 / 1000.0).round() as u32).saturating_mul(1000)
     } else {
         90_000
     };
@@ -130,7 +130,7 @@ pub fn write_mp4(
     let mut adjusted = 0;
     for i in 0..dts.len() {
         if i > 0 && dts[i] <= dts[i - 1] {
-            dts[i] = dts[i - 1] + 1;
+            dts[i] = dts[i - 1].saturating_add(1);
             adjusted += 1;
         }
         if pts[i] < dts[i] {
@@ -140,7 +140,7 @@ pub fn write_mp4(
     }
     let dts0 = dts[0];
     let typical = {
-        let mut d: Vec<i64> = dts.windows(2).map(|w| w[1] - w[0]).collect();
+        let mut d: Vec<i64> = dts.windows(2).map(|w| w[1].saturating_sub(w[0])).collect();
         d.sort_unstable();
         d.get(d.len() / 2)
             .copied()
@@ -150,14 +150,18 @@ pub fn write_mp4(
     let durations: Vec<u32> = (0..samples.len())
         .map(|i| {
             let d = if i + 1 < dts.len() {
-                dts[i + 1] - dts[i]
+                dts[i + 1].saturating_sub(dts[i])
             } else {
                 typical
             };
             u32::try_from(d).unwrap_or(u32::MAX)
         })
         .collect();
-    let ctos: Vec<i64> = pts.iter().zip(&dts).map(|(p, d)| p - d).collect();
+    let ctos: Vec<i64> = pts
+        .iter()
+        .zip(&dts)
+        .map(|(p, d)| p.saturating_sub(*d))
+        .collect();
     let has_cto = ctos.iter().any(|&c| c != 0);
     let payloads: Vec<Vec<u8>> = samples
         .iter()
@@ -168,11 +172,11 @@ pub fn write_mp4(
     let end_pts = pts
         .iter()
         .zip(&durations)
-        .map(|(p, d)| p + i64::from(*d))
+        .map(|(p, d)| p.saturating_add(i64::from(*d)))
         .max()
         .unwrap_or(0);
     // In media ticks from the first DTS: where presentation starts.
-    let media_time = min_pts - dts0;
+    let media_time = min_pts.saturating_sub(dts0);
 
     let make_sample = |i: usize, offset: u64| Sample {
         track_kind: TrackKind::Video,
@@ -211,7 +215,12 @@ pub fn write_mp4(
             start = end;
         }
         let init = muxer.init_segment_bytes().map_err(mux)?;
-        let init = with_edit_list(&init, media_time, end_pts - min_pts, timescale)?;
+        let init = with_edit_list(
+            &init,
+            media_time,
+            end_pts.saturating_sub(min_pts),
+            timescale,
+        )?;
         out.write_all(&init).map_err(io)?;
         let mut written = init.len() as u64;
         for (meta, range) in segments {
@@ -235,7 +244,12 @@ pub fn write_mp4(
         }
         let finalized = muxer.finalize().map_err(mux)?;
         let mut moov = finalized.moov_box().clone();
-        add_edit_list(&mut moov, media_time, end_pts - min_pts, timescale);
+        add_edit_list(
+            &mut moov,
+            media_time,
+            end_pts.saturating_sub(min_pts),
+            timescale,
+        );
         let moov_bytes = moov.encode_to_vec().map_err(|e| e.to_string())?;
         let mut end = offset;
         for (at, bytes) in finalized.offset_and_bytes_pairs() {

@@ -1,0 +1,47 @@
+//! Inputs the fuzz targets found; each must give errors, never a panic.
+
+use reel_video::mux::{Mp4Options, StreamSample, write_mp4};
+use reel_video::{MediaFile, bitstream};
+
+fn exercise(bytes: &[u8]) {
+    let Ok(mut file) = MediaFile::from_bytes(bytes.to_vec(), "fuzz") else {
+        return;
+    };
+    let tracks = file.tracks.clone();
+    for (t, track) in tracks.iter().enumerate() {
+        let _ = track.frame_timestamps_ns();
+        let _ = track.duration_ns();
+        let _ = track.has_reordering();
+        let mut samples = Vec::new();
+        for (i, s) in track.samples.iter().enumerate() {
+            let Ok(data) = file.read_sample(t, i) else {
+                continue;
+            };
+            let _ = bitstream::stream_info(track.codec, &data);
+            samples.push(StreamSample {
+                data,
+                pts_ns: track.ticks_to_ns(s.pts),
+                dts_ns: s.dts.map(|d| track.ticks_to_ns(d)),
+                is_keyframe: s.is_keyframe,
+            });
+        }
+        for fragmented in [false, true] {
+            let mut out = std::io::Cursor::new(Vec::new());
+            let _ = write_mp4(
+                &mut out,
+                track.codec,
+                &samples,
+                &Mp4Options {
+                    fragmented,
+                    timescale: None,
+                },
+            );
+        }
+    }
+}
+
+/// IVF with timestamps near i64::MAX: `pts + duration` overflowed.
+#[test]
+fn ivf_av1_found_by_demux_media() {
+    exercise(include_bytes!("data/fuzz_ivf_av1_panic.bin"));
+}
