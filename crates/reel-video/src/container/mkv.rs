@@ -57,11 +57,62 @@ fn config_of(codec: VideoCodec, private: Option<&[u8]>) -> CodecConfig {
     }
 }
 
+/// Bounds the reads a parser may make, so a file that makes it loop (a
+/// seek head pointing back at itself: the `demux_media` fuzz target found
+/// that `matroska-demuxer` then never returns) fails with an error instead
+/// of hanging. The budget is generous: many times what reading a valid
+/// file once takes.
+struct BudgetReader<R> {
+    inner: R,
+    calls_left: u64,
+    bytes_left: u64,
+}
+
+impl<R: Read + Seek> BudgetReader<R> {
+    fn new(mut inner: R) -> std::io::Result<Self> {
+        let len = inner.seek(std::io::SeekFrom::End(0))?;
+        inner.seek(std::io::SeekFrom::Start(0))?;
+        Ok(Self {
+            inner,
+            calls_left: (len / 4).max(2_000_000),
+            bytes_left: len.saturating_mul(16).max(256 << 20),
+        })
+    }
+
+    fn spend(&mut self, bytes: u64) -> std::io::Result<()> {
+        self.calls_left = self.calls_left.checked_sub(1).ok_or_else(exhausted)?;
+        self.bytes_left = self.bytes_left.checked_sub(bytes).ok_or_else(exhausted)?;
+        Ok(())
+    }
+}
+
+fn exhausted() -> std::io::Error {
+    std::io::Error::other("the file makes the parser go round in circles (damaged or hostile index)")
+}
+
+impl<R: Read + Seek> Read for BudgetReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.spend(buf.len() as u64)?;
+        self.inner.read(buf)
+    }
+}
+
+impl<R: Read + Seek> Seek for BudgetReader<R> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.spend(0)?;
+        self.inner.seek(pos)
+    }
+}
+
 pub(crate) fn parse<R: Read + Seek>(r: &mut R, name: &str) -> Result<Parsed, VideoError> {
     let malformed = |message: String| VideoError::Malformed {
         path: name.to_owned(),
         message,
     };
+    let r = BudgetReader::new(r).map_err(|source| VideoError::Io {
+        path: name.to_owned(),
+        source,
+    })?;
     let mut mkv = MatroskaFile::open(r).map_err(|e| malformed(format!("Matroska: {e}")))?;
     let container = if mkv.ebml_header().doc_type() == "webm" {
         ContainerKind::WebM
