@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# reel beside the Python Rerun SDK 0.41 and FFmpeg, in one run: builds reel,
+# makes the inputs with ffmpeg, sets up a Python venv with rerun-sdk, av and
+# numpy (the Rerun column is skipped, with the reason, if that fails), runs
+# every workload 3 times and writes the table to docs/BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORK="${REEL_BENCH_DIR:-$PWD/target/bench-compare}"
+mkdir -p "$WORK"
+
+for tool in ffmpeg ffprobe python3; do
+    command -v "$tool" >/dev/null || { echo "error: $tool is needed (Debian: apt-get install ffmpeg python3-venv)" >&2; exit 1; }
+done
+
+VENV="${REEL_BENCH_VENV:-$PWD/target/bench-venv}"
+PY=python3
+if [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"; then
+    if "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "rerun-sdk==0.41.0" av numpy; then
+        PY="$VENV/bin/python"
+    else
+        echo "note: could not install rerun-sdk 0.41.0 / av / numpy; the Rerun column is skipped" >&2
+    fi
+fi
+
+FEATURES=()
+command -v nasm >/dev/null && FEATURES+=(reel-cli/asm)
+pkg-config --exists dav1d 2>/dev/null && FEATURES+=(reel-cli/dav1d)
+FEATURE_ARGS=()
+[ ${#FEATURES[@]} -gt 0 ] && FEATURE_ARGS=(--features "$(IFS=,; echo "${FEATURES[*]}")")
+cargo build --release --quiet "${FEATURE_ARGS[@]}" --bin reel --example bench_workloads
+TARGET="${CARGO_TARGET_DIR:-$PWD/target}/release"
+
+make() { # OUT SECONDS SIZE ARGS…
+    local out="$WORK/$1" secs="$2" size="$3"; shift 3
+    [ -f "$out" ] || ffmpeg -v error -y -f lavfi -i "testsrc2=size=$size:rate=30:duration=$secs" "$@" "$out"
+}
+make h264_720p30_60s_bframes.mp4 60 1280x720 -c:v libx264 -preset veryfast -pix_fmt yuv420p
+make h264_720p30_60s_gop60_nob.mp4 60 1280x720 -c:v libx264 -preset veryfast -bf 0 -g 60 -pix_fmt yuv420p
+make av1_720p30_60s_gop60.mp4 60 1280x720 -c:v libsvtav1 -preset 12 -g 60 -pix_fmt yuv420p -svtav1-params verbosity=-1
+[ -f "$WORK/frames_640x480_600.rgb" ] || "$TARGET/examples/bench_workloads" make-frames "$WORK/frames_640x480_600.rgb" 600
+[ -f "$WORK/h264_640x480_600_nob.mp4" ] || ffmpeg -v error -y -f rawvideo -pix_fmt rgb24 -s 640x480 -r 30 \
+    -i "$WORK/frames_640x480_600.rgb" -c:v libx264 -preset veryfast -bf 0 -g 30 -pix_fmt yuv420p "$WORK/h264_640x480_600_nob.mp4"
+
+"$PY" bench/compare.py "$WORK" "$TARGET/reel" "$TARGET/examples/bench_workloads"
+echo "wrote docs/BENCHMARKS.md"
