@@ -19,7 +19,10 @@ const H: u32 = 480;
 
 fn frames(path: &str) -> Vec<Image> {
     let mut bytes = Vec::new();
-    std::fs::File::open(path).unwrap().read_to_end(&mut bytes).unwrap();
+    std::fs::File::open(path)
+        .unwrap()
+        .read_to_end(&mut bytes)
+        .unwrap();
     bytes
         .chunks_exact((W * H * 3) as usize)
         .map(|f| Image::from_rgb8(f.to_vec(), [W, H]).unwrap())
@@ -77,17 +80,28 @@ fn main() {
             let mut file = MediaFile::open(arg(1)).unwrap();
             let track = file.video_track().unwrap().clone();
             let samples: Vec<(Vec<u8>, bool)> = (0..track.samples.len())
-                .map(|i| (file.read_sample(0, i).unwrap(), track.samples[i].is_keyframe))
+                .map(|i| {
+                    (
+                        file.read_sample(0, i).unwrap(),
+                        track.samples[i].is_keyframe,
+                    )
+                })
                 .collect();
             let out = arg(2);
             let t = Instant::now();
             {
                 let rec = RecordingStreamBuilder::new("bench").save(out).unwrap();
-                rec.log_static("camera", &VideoStream::new(track.codec)).unwrap();
+                rec.log_static("camera", &VideoStream::new(track.codec))
+                    .unwrap();
                 for (i, (data, key)) in samples.iter().enumerate() {
                     rec.set_time_sequence("frame", i as i64);
-                    rec.log("camera", &VideoStream::from_sample(data.clone()).unwrap().with_keyframe(*key))
-                        .unwrap();
+                    rec.log(
+                        "camera",
+                        &VideoStream::from_sample(data.clone())
+                            .unwrap()
+                            .with_keyframe(*key),
+                    )
+                    .unwrap();
                 }
                 rec.flush().unwrap();
             }
@@ -99,7 +113,8 @@ fn main() {
             emit(t.elapsed().as_secs_f64(), 0, ts.len());
         }
         "decode" => {
-            let mut source = FrameSource::from_media_file(&mut MediaFile::open(arg(1)).unwrap()).unwrap();
+            let mut source =
+                FrameSource::from_media_file(&mut MediaFile::open(arg(1)).unwrap()).unwrap();
             let times = source.frame_times();
             let t = Instant::now();
             for ts in &times {
@@ -109,7 +124,9 @@ fn main() {
         }
         "seek" => {
             let path = arg(1);
-            let times = FrameSource::from_media_file(&mut MediaFile::open(path).unwrap()).unwrap().frame_times();
+            let times = FrameSource::from_media_file(&mut MediaFile::open(path).unwrap())
+                .unwrap()
+                .frame_times();
             let mut lat = Vec::new();
             let mut rng = 0x9E37_79B9u64;
             for _ in 0..20 {

@@ -19,6 +19,7 @@
 //!   order), so B-frames are handled the same way everywhere.
 #![deny(missing_docs)]
 
+mod backends;
 #[cfg(feature = "dav1d")]
 mod dav1d;
 mod decoder;
@@ -28,7 +29,8 @@ mod frame;
 mod openh264;
 mod source;
 
-pub use decoder::{Backend, Decoder, SampleIn, default_backend, new_decoder};
+pub use backends::{default_backend, new_decoder};
+pub use decoder::{Backend, Decoder, SampleIn};
 pub use error::DecodeError;
 pub use frame::{DecodedFrame, Matrix};
 pub use source::{DEFAULT_CACHE_BYTES, FrameSource, SourceStats, StreamSample};

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use reel_types::VideoCodec;
 
-use crate::decoder::{Backend, Decoder, SampleIn, default_backend, new_decoder};
+use crate::backends::{default_backend, new_decoder};
+use crate::decoder::{Backend, Decoder, SampleIn};
 use crate::{DecodeError, DecodedFrame};
 
 /// Default decoded-frame cache budget: 512 MiB.

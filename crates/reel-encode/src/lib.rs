@@ -19,12 +19,14 @@
 
 mod av1;
 mod bitstream_av1;
+mod encoders;
 mod error;
 mod h264;
 mod jpeg;
 mod video;
 pub mod yuv;
 
+pub use encoders::new_encoder;
 pub use error::EncodeError;
 pub use jpeg::{ImageCompressExt, check_jpeg_input, compress_jpeg};
-pub use video::{EncodedPacket, EncoderSettings, VideoEncoder, frame_from_image, new_encoder};
+pub use video::{EncodedPacket, EncoderSettings, VideoEncoder, frame_from_image};

@@ -2,7 +2,7 @@
 
 use reel_types::{Image, VideoCodec};
 
-use crate::{EncodeError, av1::Av1Encoder, h264::H264Encoder, yuv};
+use crate::{EncodeError, yuv};
 
 /// Encoder settings shared by the codecs.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,37 +60,6 @@ pub trait VideoEncoder: Send {
     fn encode(&mut self, frame: &yuv::I420) -> Result<Vec<EncodedPacket>, EncodeError>;
     /// Encodes what is buffered and returns the remaining packets.
     fn finish(&mut self) -> Result<Vec<EncodedPacket>, EncodeError>;
-}
-
-/// An encoder for `settings.codec` sized for `width`x`height` frames.
-pub fn new_encoder(
-    settings: &EncoderSettings,
-    width: u32,
-    height: u32,
-) -> Result<Box<dyn VideoEncoder>, EncodeError> {
-    if width == 0 || height == 0 {
-        return Err(EncodeError::InvalidSetting(format!(
-            "frame size {width}x{height} is empty"
-        )));
-    }
-    if !(1..=100).contains(&settings.quality) {
-        return Err(EncodeError::InvalidSetting(format!(
-            "quality {} is not within 1–100",
-            settings.quality
-        )));
-    }
-    if settings.keyframe_interval == 0 {
-        return Err(EncodeError::InvalidSetting(
-            "keyframe interval must be at least 1".into(),
-        ));
-    }
-    match settings.codec {
-        VideoCodec::H264 => Ok(Box::new(H264Encoder::new(settings, width, height)?)),
-        VideoCodec::AV1 => Ok(Box::new(Av1Encoder::new(settings, width, height)?)),
-        other => Err(EncodeError::InvalidSetting(format!(
-            "no built-in {other} encoder (built in: H264, AV1); encode with ffmpeg and import the file"
-        ))),
-    }
 }
 
 /// Converts an image to the encoders' input, checking it against the stream size.

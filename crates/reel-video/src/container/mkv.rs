@@ -87,7 +87,9 @@ impl<R: Read + Seek> BudgetReader<R> {
 }
 
 fn exhausted() -> std::io::Error {
-    std::io::Error::other("the file makes the parser go round in circles (damaged or hostile index)")
+    std::io::Error::other(
+        "the file makes the parser go round in circles (damaged or hostile index)",
+    )
 }
 
 impl<R: Read + Seek> Read for BudgetReader<R> {
