@@ -45,3 +45,27 @@ fn exercise(bytes: &[u8]) {
 fn ivf_av1_found_by_demux_media() {
     exercise(include_bytes!("data/fuzz_ivf_av1_panic.bin"));
 }
+
+/// An H.265 SPS whose `bit_depth_chroma_minus8` is near `u32::MAX`: `+ 8`
+/// overflowed. Now it is an invalid SPS, reported as such.
+#[test]
+fn h265_sps_found_by_bitstream() {
+    let data = include_bytes!("data/fuzz_h265_sps_bit_depth.bin");
+    let (_, rest) = data.split_first().unwrap();
+    let sps: Vec<&[u8]> = bitstream::nal::split_annex_b(rest)
+        .into_iter()
+        .filter(|n| bitstream::h265::nal_type(n) == bitstream::h265::NAL_SPS)
+        .collect();
+    assert!(!sps.is_empty(), "the input holds an H.265 SPS");
+    for nal in sps {
+        let err = bitstream::h265::Sps::parse(nal).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                bitstream::BitstreamError::Invalid(_) | bitstream::BitstreamError::Truncated
+            ),
+            "{err}"
+        );
+    }
+    assert!(bitstream::stream_info(reel_types::VideoCodec::H265, rest).is_none());
+}

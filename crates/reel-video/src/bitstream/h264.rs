@@ -71,8 +71,8 @@ impl Sps {
             if chroma_format_idc == 3 {
                 separate_colour_plane = r.bit()?;
             }
-            bit_depth_luma = r.ue()? + 8;
-            bit_depth_chroma = r.ue()? + 8;
+            bit_depth_luma = r.ue()?.saturating_add(8);
+            bit_depth_chroma = r.ue()?.saturating_add(8);
             if bit_depth_luma > 14 || bit_depth_chroma > 14 {
                 return Err(BitstreamError::Invalid("bit depth above 14"));
             }
@@ -110,8 +110,8 @@ impl Sps {
         }
         let max_num_ref_frames = r.ue()?;
         let _gaps = r.bit()?;
-        let width_mbs = r.ue()? + 1;
-        let height_map_units = r.ue()? + 1;
+        let width_mbs = r.ue()?.saturating_add(1);
+        let height_map_units = r.ue()?.saturating_add(1);
         let frame_mbs_only = r.bit()?;
         if !frame_mbs_only {
             let _mb_adaptive = r.bit()?;
@@ -244,7 +244,7 @@ fn skip_scaling_list(r: &mut BitReader<'_>, size: usize) -> Result<(), Bitstream
 }
 
 fn skip_hrd(r: &mut BitReader<'_>) -> Result<(), BitstreamError> {
-    let cpb_cnt = r.ue()? + 1;
+    let cpb_cnt = r.ue()?.saturating_add(1);
     if cpb_cnt > 32 {
         return Err(BitstreamError::Invalid("cpb_cnt above 32"));
     }

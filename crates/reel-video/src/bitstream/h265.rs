@@ -149,8 +149,8 @@ impl Sps {
                 "picture size or conformance window out of range",
             ));
         }
-        let bit_depth_luma = r.ue()? + 8;
-        let bit_depth_chroma = r.ue()? + 8;
+        let bit_depth_luma = r.ue()?.saturating_add(8);
+        let bit_depth_chroma = r.ue()?.saturating_add(8);
         if bit_depth_luma > 16 || bit_depth_chroma > 16 {
             return Err(BitstreamError::Invalid("bit depth above 16"));
         }
