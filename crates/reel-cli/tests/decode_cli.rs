@@ -371,3 +371,78 @@ fn cros_codecs_reference_md5s() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn frame_references_into_a_stream_show_the_referenced_frame() {
+    if !ffmpeg_available() {
+        return;
+    }
+    use reel_sdk::import::{ImportMode, import_video};
+    use reel_sdk::{EntityPath, RecordingStreamBuilder, VideoFrameReference};
+    let src = generated_media().join("h264_bframes.mp4");
+    let dir = tempdir("vfr-stream");
+    let rec_path = dir.join("refs.reel");
+    let video = EntityPath::parse("video").unwrap();
+    let times = FrameSource::from_media_file(&mut MediaFile::open(&src).unwrap())
+        .unwrap()
+        .frame_times();
+    {
+        let rec = RecordingStreamBuilder::new("vfr").save(&rec_path).unwrap();
+        import_video(&rec, &src, &video, ImportMode::Stream, &mut |_, _| {}).unwrap();
+        // Frame n of the timeline shows video frame 59 - n (played backwards).
+        for n in 0..60i64 {
+            rec.set_time_sequence("frame", n);
+            rec.log(
+                "refs",
+                &VideoFrameReference::new(times[59 - n as usize])
+                    .with_video_reference(video.clone()),
+            )
+            .unwrap();
+        }
+    }
+    let expected = ffmpeg_frames(&src, false, 320 * 240 * 3 / 2);
+    for n in [0usize, 17, 59] {
+        let png_path = dir.join(format!("f{n}.png"));
+        reel_ok(&[
+            "frame",
+            rec_path.to_str().unwrap(),
+            "-e",
+            "/refs",
+            "--seq",
+            &format!("frame={n}"),
+            "-o",
+            png_path.to_str().unwrap(),
+        ]);
+        let mut reader = png::Decoder::new(std::io::BufReader::new(
+            std::fs::File::open(&png_path).unwrap(),
+        ))
+        .read_info()
+        .unwrap();
+        let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
+        reader.next_frame(&mut rgb).unwrap();
+        // The same frame, converted by reel from ffmpeg's decode.
+        let want = reel_decode::DecodedFrame {
+            width: 320,
+            height: 240,
+            bit_depth: 8,
+            pts: 0,
+            planes: {
+                let e = &expected[59 - n];
+                [
+                    e[..76800].to_vec(),
+                    e[76800..96000].to_vec(),
+                    e[96000..].to_vec(),
+                ]
+            },
+            full_range: false,
+            matrix: reel_decode::Matrix::Bt601,
+        }
+        .to_rgb8();
+        assert!(
+            rgb == want,
+            "timeline frame {n} must show video frame {}",
+            59 - n
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
