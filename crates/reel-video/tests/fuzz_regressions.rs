@@ -69,3 +69,25 @@ fn h265_sps_found_by_bitstream() {
     }
     assert!(bitstream::stream_info(reel_types::VideoCodec::H265, rest).is_none());
 }
+
+/// An H.264 SPS with a scaling-list `delta_scale` near `i32::MAX`:
+/// `last + delta` overflowed. Out-of-range deltas now make the SPS invalid.
+#[test]
+fn h264_scaling_list_found_by_bitstream() {
+    let data = include_bytes!("data/fuzz_h264_scaling_list.bin");
+    let (_, rest) = data.split_first().unwrap();
+    let candidates: Vec<&[u8]> = bitstream::nal::split_annex_b(rest)
+        .into_iter()
+        .chain(std::iter::once(rest))
+        .filter(|n| bitstream::h264::nal_type(n) == bitstream::h264::NAL_SPS)
+        .collect();
+    let errors: Vec<String> = candidates
+        .iter()
+        .filter_map(|nal| bitstream::h264::Sps::parse(nal).err())
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.iter().any(|e| e.contains("delta_scale")),
+        "{errors:?}"
+    );
+}

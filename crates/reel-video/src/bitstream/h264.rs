@@ -236,6 +236,9 @@ fn skip_scaling_list(r: &mut BitReader<'_>, size: usize) -> Result<(), Bitstream
     for _ in 0..size {
         if next != 0 {
             let delta = r.se()?;
+            if !(-128..=127).contains(&delta) {
+                return Err(BitstreamError::Invalid("delta_scale outside -128..=127"));
+            }
             next = (last + delta + 256).rem_euclid(256);
         }
         last = if next == 0 { last } else { next };
