@@ -54,6 +54,16 @@ fn source_from_stream(
     Ok(source)
 }
 
+fn frame_at_video_time(
+    frames: &mut FrameSource,
+    t: i64,
+    video: &EntityPath,
+) -> Result<Arc<DecodedFrame>> {
+    frames
+        .frame_at(t)?
+        .with_context(|| format!("{video}: no frame at video time {t} ns"))
+}
+
 fn time_on(row: &RowHandle, timeline: &str) -> Option<i64> {
     let (_, values) = row.chunk.timeline_values(timeline)?;
     values.get(row.row).copied().flatten()
@@ -135,21 +145,12 @@ pub fn run(
                 format!("{entity} refers to {video}, which is not in the recording")
             })?;
             if video_info.archetypes.iter().any(|a| a == "AssetVideo") {
-                let asset: AssetVideo = store
-                    .static_rows(&video)
-                    .into_iter()
-                    .chain(store.rows_in_log_order(&video))
-                    .find_map(|r| r.get::<AssetVideo>().ok().flatten())
-                    .context("no AssetVideo row")?;
+                let asset: AssetVideo =
+                    reel_sdk::remux::asset_video(&store, &video).context("no AssetVideo row")?;
                 let mut file =
                     MediaFile::from_bytes(asset.blob().to_vec(), format!("AssetVideo at {video}"))?;
                 let mut frames = FrameSource::from_media_file(&mut file)?;
-                frames.frame_at(reference.timestamp_ns)?.with_context(|| {
-                    format!(
-                        "{video}: no frame at video time {} ns",
-                        reference.timestamp_ns
-                    )
-                })?
+                frame_at_video_time(&mut frames, reference.timestamp_ns, &video)?
             } else {
                 // A reference into a VideoStream names its media PTS.
                 let mut frames =
@@ -159,12 +160,7 @@ pub fn run(
                         "{video}: its samples carry no media presentation timestamps to refer to"
                     );
                 }
-                frames.frame_at(reference.timestamp_ns)?.with_context(|| {
-                    format!(
-                        "{video}: no frame at video time {} ns",
-                        reference.timestamp_ns
-                    )
-                })?
+                frame_at_video_time(&mut frames, reference.timestamp_ns, &video)?
             }
         } else {
             bail!("{entity} holds {}: not a video", info.archetypes.join(", "));

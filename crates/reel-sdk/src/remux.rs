@@ -145,6 +145,15 @@ fn select_range(samples: Vec<StreamSample>, options: &ExportOptions) -> Vec<Stre
     samples.into_iter().take(end).skip(start).collect()
 }
 
+/// The `AssetVideo` logged at `entity` (static rows first), if any.
+pub fn asset_video(store: &Store, entity: &EntityPath) -> Option<AssetVideo> {
+    store
+        .static_rows(entity)
+        .into_iter()
+        .chain(store.rows_in_log_order(entity))
+        .find_map(|r| r.get::<AssetVideo>().ok().flatten())
+}
+
 /// Writes the video at `entity` to `out`: an `AssetVideo` as its original
 /// bytes, a `VideoStream` remuxed into an MP4.
 pub fn export_mp4(
@@ -158,12 +167,7 @@ pub fn export_mp4(
         .entity_info(entity)
         .ok_or_else(|| err(entity, "not in the recording"))?;
     if info.archetypes.iter().any(|a| a == "AssetVideo") {
-        let asset = store
-            .static_rows(entity)
-            .into_iter()
-            .chain(store.rows_in_log_order(entity))
-            .find_map(|r| r.get::<AssetVideo>().ok().flatten())
-            .ok_or_else(|| err(entity, "no AssetVideo row"))?;
+        let asset = asset_video(store, entity).ok_or_else(|| err(entity, "no AssetVideo row"))?;
         if options.from_ns.is_some() || options.to_ns.is_some() {
             return Err(err(
                 entity,
