@@ -33,6 +33,7 @@ missing=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
 command -v mediainfo >/dev/null || missing+=(mediainfo)
 command -v nasm >/dev/null || missing+=(nasm)
+command -v c++ >/dev/null || missing+=(g++)   # openh264 builds from C++ source
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 pkg-config --exists dav1d 2>/dev/null || missing+=(libdav1d-dev)
 if [ ${#missing[@]} -gt 0 ]; then
