@@ -115,6 +115,8 @@ fn main() {
         "decode" => {
             let mut source =
                 FrameSource::from_media_file(&mut MediaFile::open(arg(1)).unwrap()).unwrap();
+            // Playback, not live: decoders may look ahead (libdav1d frame threads).
+            source.set_low_latency(false);
             let times = source.frame_times();
             let t = Instant::now();
             for ts in &times {

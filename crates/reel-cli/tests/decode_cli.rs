@@ -446,3 +446,21 @@ fn frame_references_into_a_stream_show_the_referenced_frame() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn throughput_mode_decodes_the_same_frames() {
+    if !ffmpeg_available() {
+        return;
+    }
+    for name in ["av1_aom.mp4", "av1_svt_10bit.mkv", "h264_baseline_gop10.mp4"] {
+        let path = generated_media().join(name);
+        let (mut source, times) = source_of(&path);
+        source.set_low_latency(false);
+        let first = source.frame_at(times[0]).unwrap().unwrap();
+        let expected = ffmpeg_frames(&path, first.bit_depth > 8, first.to_i420_bytes().len());
+        for (i, t) in times.iter().enumerate() {
+            let frame = source.frame_at(*t).unwrap().unwrap();
+            assert!(frame.to_i420_bytes() == expected[i], "{name}: frame {i}");
+        }
+    }
+}

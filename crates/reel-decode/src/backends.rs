@@ -39,21 +39,33 @@ pub fn default_backend(codec: VideoCodec, keyframe: &[u8]) -> Backend {
     }
 }
 
-/// A decoder for `codec` with `backend` (see [`default_backend`]).
-/// `first_keyframe` lets the FFmpeg backend size its output before the
-/// first picture.
+/// A low-latency decoder for `codec` with `backend` (see
+/// [`default_backend`]). `first_keyframe` lets the FFmpeg backend size its
+/// output before the first picture.
 pub fn new_decoder(
     codec: VideoCodec,
     backend: Backend,
     first_keyframe: &[u8],
 ) -> Result<Box<dyn Decoder>, DecodeError> {
+    new_decoder_with(codec, backend, first_keyframe, true)
+}
+
+/// Like [`new_decoder`]; with `low_latency` false, backends that can trade
+/// delay for throughput do (libdav1d decodes several frames in parallel).
+pub fn new_decoder_with(
+    codec: VideoCodec,
+    backend: Backend,
+    first_keyframe: &[u8],
+    low_latency: bool,
+) -> Result<Box<dyn Decoder>, DecodeError> {
+    let _ = low_latency; // only the dav1d backend uses it
     match backend {
         Backend::OpenH264 if codec == VideoCodec::H264 => {
             Ok(Box::new(crate::openh264::OpenH264Decoder::new()?))
         }
         #[cfg(feature = "dav1d")]
         Backend::Dav1d if codec == VideoCodec::AV1 => {
-            Ok(Box::new(crate::dav1d::Dav1dDecoder::new()?))
+            Ok(Box::new(crate::dav1d::Dav1dDecoder::new(low_latency)?))
         }
         Backend::Ffmpeg => Ok(Box::new(crate::ffmpeg::FfmpegDecoder::new(
             codec,

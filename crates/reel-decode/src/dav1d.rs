@@ -17,10 +17,13 @@ fn setup_err(e: impl std::fmt::Display) -> DecodeError {
     DecodeError::Setup(format!("dav1d: {e}"))
 }
 
-fn new_raw() -> Result<Dav1d, DecodeError> {
+fn new_raw(low_latency: bool) -> Result<Dav1d, DecodeError> {
     let mut settings = Settings::new();
-    // One frame of delay at most: a picture is out as soon as its sample is in.
-    settings.set_max_frame_delay(1);
+    if low_latency {
+        // One frame of delay at most: a picture is out as soon as its sample is in.
+        settings.set_max_frame_delay(1);
+    }
+    // Otherwise libdav1d picks its frame delay: frame threads, more throughput.
     settings.set_n_threads(0);
     Dav1d::with_settings(&settings).map_err(setup_err)
 }
@@ -55,10 +58,10 @@ fn copy_picture(p: &dav1d::Picture) -> DecodedFrame {
 }
 
 impl Dav1dDecoder {
-    /// A fresh decoder.
-    pub fn new() -> Result<Self, DecodeError> {
+    /// A fresh decoder; `low_latency` trades frame threads for zero delay.
+    pub fn new(low_latency: bool) -> Result<Self, DecodeError> {
         Ok(Self {
-            decoder: new_raw()?,
+            decoder: new_raw(low_latency)?,
         })
     }
 

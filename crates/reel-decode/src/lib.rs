@@ -29,7 +29,7 @@ mod frame;
 mod openh264;
 mod source;
 
-pub use backends::{default_backend, new_decoder};
+pub use backends::{default_backend, new_decoder, new_decoder_with};
 pub use decoder::{Backend, Decoder, SampleIn};
 pub use error::DecodeError;
 pub use frame::{DecodedFrame, Matrix};

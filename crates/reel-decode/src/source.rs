@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use reel_types::VideoCodec;
 
-use crate::backends::{default_backend, new_decoder};
+use crate::backends::{default_backend, new_decoder_with};
 use crate::decoder::{Backend, Decoder, SampleIn};
 use crate::{DecodeError, DecodedFrame};
 
@@ -102,6 +102,7 @@ pub struct FrameSource {
     /// PTS pushed since the last restart whose pictures have not come out yet
     /// (decoders that reorder, and the FFmpeg process, hold some back).
     in_flight: BTreeSet<i64>,
+    low_latency: bool,
     cache: FrameCache,
     stats: SourceStats,
 }
@@ -124,6 +125,7 @@ impl FrameSource {
             next: 0,
             started_at: None,
             in_flight: BTreeSet::new(),
+            low_latency: true,
             cache: FrameCache {
                 frames: HashMap::new(),
                 bytes: 0,
@@ -150,6 +152,18 @@ impl FrameSource {
     /// Whether there are no samples.
     pub fn is_empty(&self) -> bool {
         self.samples.is_empty()
+    }
+
+    /// Low latency (the default: each frame out as soon as its sample is in,
+    /// for live streams) or throughput (decoders may look ahead and decode
+    /// several frames in parallel: playback and export). Takes effect when
+    /// the decoder is next created.
+    pub fn set_low_latency(&mut self, low_latency: bool) {
+        if self.low_latency != low_latency {
+            self.low_latency = low_latency;
+            self.decoder = None;
+            self.started_at = None;
+        }
     }
 
     /// The backend decoding this stream (once a frame was asked for).
@@ -253,7 +267,12 @@ impl FrameSource {
                 let backend = *self
                     .backend
                     .get_or_insert_with(|| default_backend(self.codec, data));
-                self.decoder = Some(new_decoder(self.codec, backend, data)?);
+                self.decoder = Some(new_decoder_with(
+                    self.codec,
+                    backend,
+                    data,
+                    self.low_latency,
+                )?);
             }
         }
         self.next = key;
