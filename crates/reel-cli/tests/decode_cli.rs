@@ -452,7 +452,11 @@ fn throughput_mode_decodes_the_same_frames() {
     if !ffmpeg_available() {
         return;
     }
-    for name in ["av1_aom.mp4", "av1_svt_10bit.mkv", "h264_baseline_gop10.mp4"] {
+    for name in [
+        "av1_aom.mp4",
+        "av1_svt_10bit.mkv",
+        "h264_baseline_gop10.mp4",
+    ] {
         let path = generated_media().join(name);
         let (mut source, times) = source_of(&path);
         source.set_low_latency(false);
