@@ -9,15 +9,18 @@ use rav1e::prelude::{
     ChromaSampling, Config, Context, EncoderConfig, EncoderStatus, FrameType, SpeedSettings,
 };
 
+use reel_video::bitstream::av1::parse_av1c;
+use reel_video::container::CodecConfig;
+
 use crate::EncodeError;
-use crate::bitstream_av1::ensure_sequence_header;
 use crate::video::{EncodedPacket, EncoderSettings, VideoEncoder};
 use crate::yuv::I420;
 
 /// rav1e behind the [`VideoEncoder`] interface.
 pub struct Av1Encoder {
     ctx: Context<u8>,
-    sequence_header: Vec<u8>,
+    /// The container configuration, whose sequence header keyframes get.
+    config: CodecConfig,
     width: u32,
     height: u32,
 }
@@ -58,10 +61,12 @@ impl Av1Encoder {
             .with_encoder_config(enc)
             .with_threads(settings.threads);
         let ctx: Context<u8> = cfg.new_context().map_err(err)?;
-        let sequence_header = ctx.container_sequence_header();
+        let sequence_header = parse_av1c(&ctx.container_sequence_header())
+            .map_err(err)?
+            .map(|(_, obu)| obu);
         Ok(Self {
             ctx,
-            sequence_header,
+            config: CodecConfig::Av1 { sequence_header },
             width,
             height,
         })
@@ -74,7 +79,7 @@ impl Av1Encoder {
                 Ok(p) => {
                     let is_keyframe = p.frame_type == FrameType::KEY;
                     let data = if is_keyframe {
-                        ensure_sequence_header(&p.data, &self.sequence_header)
+                        self.config.to_canonical(&p.data, true).map_err(err)?
                     } else {
                         p.data
                     };

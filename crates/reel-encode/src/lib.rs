@@ -18,7 +18,6 @@
 #![deny(missing_docs)]
 
 mod av1;
-mod bitstream_av1;
 mod encoders;
 mod error;
 mod h264;
