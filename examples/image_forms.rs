@@ -14,25 +14,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use reel_encode::yuv::psnr;
 use reel_sdk::remux::{ExportOptions, export_mp4};
 use reel_sdk::synthetic::moving_pattern_rgb8;
 use reel_sdk::{
     EncodedImage, EncoderSettings, EntityPath, Image, ImageCompressExt, RecordingStreamBuilder,
     Store, VideoCodec, VideoStreamEncoder, encode_png,
 };
-
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    let se: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
-        .sum();
-    if se == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0f64.powi(2) / (se / a.len() as f64)).log10()
-    }
-}
 
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
