@@ -82,7 +82,7 @@ pub(crate) fn parse(
         });
         pos += 12 + size;
     }
-    super::mkv::fill_durations(&mut samples);
+    super::sample::fill_durations(&mut samples);
     let mut track = VideoTrack {
         track_id: 0,
         codec,
@@ -97,7 +97,7 @@ pub(crate) fn parse(
         config: CodecConfig::None,
         samples,
     };
-    super::mkv::fill_from_bitstream(&mut track);
+    super::sample::fill_from_bitstream(&mut track);
     Ok(Parsed {
         container: ContainerKind::Ivf,
         tracks: vec![track],

@@ -1,6 +1,8 @@
-//! Turning container samples into reel's canonical sample form and back.
+//! Turning container samples into reel's canonical sample form and back,
+//! and filling in what a container left out (durations, codec details).
 
-use crate::bitstream::{BitstreamError, av1, h264, h265, nal};
+use super::{SampleData, SampleInfo, VideoTrack};
+use crate::bitstream::{self, BitstreamError, av1, h264, h265, nal};
 
 /// The decoder configuration a container carries beside its samples.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,6 +119,44 @@ pub fn derive_decode_timestamps(pts_in_decode_order: &[i64]) -> Vec<i64> {
         }
     }
     out
+}
+
+/// Durations from the gaps between presentation times, where the container gave none.
+pub(crate) fn fill_durations(samples: &mut [SampleInfo]) {
+    let mut order: Vec<usize> = (0..samples.len()).collect();
+    order.sort_by_key(|&i| samples[i].pts);
+    for w in order.windows(2) {
+        if samples[w[0]].duration == 0 {
+            samples[w[0]].duration = samples[w[1]].pts.saturating_sub(samples[w[0]].pts);
+        }
+    }
+    if let (Some(&last), Some(w)) = (order.last(), order.windows(2).last())
+        && samples[last].duration == 0
+    {
+        samples[last].duration = samples[w[1]].pts.saturating_sub(samples[w[0]].pts);
+    }
+}
+
+/// Codec string, bit depth and chroma from the first keyframe's headers.
+pub(crate) fn fill_from_bitstream(track: &mut VideoTrack) {
+    let Some(first) = track.samples.iter().find(|s| s.is_keyframe) else {
+        return;
+    };
+    let SampleData::Inline(raw) = &first.data else {
+        return;
+    };
+    let Ok(sample) = track.config.to_canonical(raw, true) else {
+        return;
+    };
+    if let Some(info) = bitstream::stream_info(track.codec, &sample) {
+        track.codec_string = info.codec_string;
+        track.bit_depth = Some(info.bit_depth);
+        track.chroma_format = Some(info.chroma_format);
+        if track.width == 0 {
+            track.width = info.width;
+            track.height = info.height;
+        }
+    }
 }
 
 #[cfg(test)]
