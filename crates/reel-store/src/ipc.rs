@@ -35,20 +35,6 @@ impl Compression {
         }
     }
 
-    /// Parses `off`, `lz4`, `zstd` or `zstd:LEVEL`.
-    pub fn from_name(s: &str) -> Option<Self> {
-        match s {
-            "off" | "none" => Some(Self::Off),
-            "lz4" => Some(Self::Lz4),
-            #[cfg(feature = "zstd")]
-            "zstd" => Some(Self::Zstd(1)),
-            #[cfg(feature = "zstd")]
-            s => s.strip_prefix("zstd:")?.parse().ok().map(Self::Zstd),
-            #[cfg(not(feature = "zstd"))]
-            _ => None,
-        }
-    }
-
     fn level(self) -> Option<i32> {
         match self {
             #[cfg(feature = "zstd")]

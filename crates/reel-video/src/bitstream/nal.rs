@@ -34,11 +34,6 @@ fn trim_trailing_zeros(nal: &[u8]) -> &[u8] {
     &nal[..end]
 }
 
-/// Whether `data` starts with an Annex B start code.
-pub fn is_annex_b(data: &[u8]) -> bool {
-    data.starts_with(&[0, 0, 1]) || data.starts_with(&[0, 0, 0, 1])
-}
-
 /// Splits a length-prefixed sample (`length_size` bytes big-endian per NAL).
 pub fn split_length_prefixed(
     data: &[u8],
