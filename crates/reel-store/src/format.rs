@@ -162,6 +162,14 @@ pub fn padding(payload_len: u64) -> usize {
     (align(total) - total) as usize
 }
 
+/// Bytes of the trailer payload: the two index offsets.
+pub const TRAILER_PAYLOAD_LEN: u64 = 16;
+
+/// Bytes of the whole trailer frame (header, payload, padding): the last
+/// bytes of a cleanly closed file.
+pub const TRAILER_FRAME_LEN: u64 =
+    (FRAME_HEADER_LEN as u64 + TRAILER_PAYLOAD_LEN).div_ceil(FRAME_ALIGN) * FRAME_ALIGN;
+
 /// Encodes the trailer payload: offsets of the chunk and keyframe indexes.
 pub fn encode_trailer(chunk_index: u64, keyframe_index: u64) -> [u8; 16] {
     let mut b = [0u8; 16];

@@ -221,15 +221,14 @@ impl<R: Read + Seek> RecordingReader<R> {
     /// `Ok(None)` when the file was not closed cleanly (then [`Self::scan`]
     /// still reads every complete chunk).
     pub fn read_index(&mut self) -> StoreResult<Option<RecordingIndex>> {
-        let trailer_len = format::align(format::FRAME_HEADER_LEN as u64 + 16);
-        if self.len < format::FILE_HEADER_LEN as u64 + trailer_len {
+        if self.len < format::FILE_HEADER_LEN as u64 + format::TRAILER_FRAME_LEN {
             return Ok(None);
         }
-        let at = self.len - trailer_len;
+        let at = self.len - format::TRAILER_FRAME_LEN;
         let Some(h) = self.frame_header_at(at)? else {
             return Ok(None);
         };
-        if h.kind != FrameKind::Trailer || h.payload_len != 16 {
+        if h.kind != FrameKind::Trailer || h.payload_len != format::TRAILER_PAYLOAD_LEN {
             return Ok(None);
         }
         let Ok(trailer) = self.payload(at, &h)? else {
@@ -299,7 +298,7 @@ impl<R: Read + Seek> RecordingReader<R> {
         self.len = self.src.seek(SeekFrom::End(0)).map_err(|e| self.io(e))?;
         let mut report = ScanReport::default();
         let mut pos = format::align(start.max(format::FILE_HEADER_LEN as u64));
-        let mut last_trailer: Option<(u64, Vec<u8>)> = None;
+        let mut last_trailer: Option<u64> = None;
         while pos < self.len {
             let Some(h) = self.frame_header_at(pos)? else {
                 // Damage (or a header cut short): find the next intact frame.
@@ -358,7 +357,7 @@ impl<R: Read + Seek> RecordingReader<R> {
                             reason,
                         }),
                     },
-                    FrameKind::Trailer => last_trailer = Some((pos, bytes)),
+                    FrameKind::Trailer => last_trailer = Some(pos),
                     // Index frames are read through the trailer; unknown kinds
                     // come from newer minor versions and are skipped by design.
                     FrameKind::ChunkIndex | FrameKind::KeyframeIndex | FrameKind::Unknown(_) => {}
@@ -367,9 +366,9 @@ impl<R: Read + Seek> RecordingReader<R> {
             pos = pos.saturating_add(h.total_len());
         }
         report.end_offset = pos.min(self.len);
-        if let Some((at, _)) = last_trailer
+        if let Some(at) = last_trailer
             && report.torn_tail.is_none()
-            && at.saturating_add(40) >= self.len
+            && at.saturating_add(format::TRAILER_FRAME_LEN) >= self.len
         {
             report.clean_close = true;
             report.index = self.read_index()?;
