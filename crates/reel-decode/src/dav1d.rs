@@ -5,7 +5,7 @@
 use dav1d::{Decoder as Dav1d, Error as DavError, PlanarImageComponent, Settings};
 
 use crate::DecodeError;
-use crate::decoder::{Backend, Decoder, SampleIn};
+use crate::decoder::{Backend, Decoder, DecoderOptions, SampleIn};
 use crate::frame::{DecodedFrame, Matrix};
 
 /// libdav1d behind [`Decoder`]; pictures carry their sample's timestamp.
@@ -17,14 +17,14 @@ fn setup_err(e: impl std::fmt::Display) -> DecodeError {
     DecodeError::Setup(format!("dav1d: {e}"))
 }
 
-fn new_raw(low_latency: bool) -> Result<Dav1d, DecodeError> {
+fn new_raw(options: DecoderOptions) -> Result<Dav1d, DecodeError> {
     let mut settings = Settings::new();
-    if low_latency {
+    if options.low_latency {
         // One frame of delay at most: a picture is out as soon as its sample is in.
         settings.set_max_frame_delay(1);
     }
     // Otherwise libdav1d picks its frame delay: frame threads, more throughput.
-    settings.set_n_threads(0);
+    settings.set_n_threads(options.threads as u32);
     Dav1d::with_settings(&settings).map_err(setup_err)
 }
 
@@ -58,10 +58,10 @@ fn copy_picture(p: &dav1d::Picture) -> DecodedFrame {
 }
 
 impl Dav1dDecoder {
-    /// A fresh decoder; `low_latency` trades frame threads for zero delay.
-    pub fn new(low_latency: bool) -> Result<Self, DecodeError> {
+    /// A fresh decoder; low latency trades frame threads for zero delay.
+    pub fn new(options: DecoderOptions) -> Result<Self, DecodeError> {
         Ok(Self {
-            decoder: new_raw(low_latency)?,
+            decoder: new_raw(options)?,
         })
     }
 

@@ -11,8 +11,30 @@ pub enum Backend {
     OpenH264,
     /// libdav1d, in-process (AV1; the `dav1d` feature).
     Dav1d,
+    /// FFmpeg's libavcodec loaded in-process at run time (H.264, H.265,
+    /// VP8, VP9; AV1 through its libdav1d) — where FFmpeg is installed.
+    Libav,
     /// An `ffmpeg` child process fed through pipes (any codec).
     Ffmpeg,
+}
+
+/// How a decoder trades delay for throughput.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecoderOptions {
+    /// Each picture out as soon as its sample is in (live view), rather
+    /// than decoding several frames in parallel (playback, export).
+    pub low_latency: bool,
+    /// Worker threads for backends that have them; 0: one per core.
+    pub threads: usize,
+}
+
+impl Default for DecoderOptions {
+    fn default() -> Self {
+        Self {
+            low_latency: true,
+            threads: 0,
+        }
+    }
 }
 
 /// One encoded sample, in reel's sample form, pushed in decode order.

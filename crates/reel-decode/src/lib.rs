@@ -4,9 +4,11 @@
 //! - [`Decoder`]: push samples in decode order, get [`DecodedFrame`]s in
 //!   presentation order with their PTS; a bad sample is an error for that
 //!   sample only (the decoder resumes at the next keyframe).
-//! - Backends: H.264 with openh264 in-process; AV1 with libdav1d in-process
-//!   (feature `dav1d`); anything through an `ffmpeg` ≥ 5.1 child process
-//!   (H.265, VP8, VP9, and AV1 without the feature).
+//! - Backends, fastest first: FFmpeg's libavcodec loaded in-process at run
+//!   time where FFmpeg ≥ 5.1 is installed (every codec); AV1 with libdav1d
+//!   in-process (feature `dav1d`); H.264 with openh264 in-process (bundled,
+//!   no system library); anything through an `ffmpeg` child process (the
+//!   fallback when FFmpeg's libraries cannot be loaded).
 //! - [`FrameSource`]: the frame shown at a time, decoding from the right
 //!   keyframe, with a decoded-frame cache under a memory budget.
 //!
@@ -26,11 +28,12 @@ mod decoder;
 mod error;
 pub mod ffmpeg;
 mod frame;
+pub mod libav;
 mod openh264;
 mod source;
 
-pub use backends::{default_backend, new_decoder, new_decoder_with};
-pub use decoder::{Backend, Decoder, SampleIn};
+pub use backends::{default_backend, new_decoder, new_decoder_with, openh264_decodes};
+pub use decoder::{Backend, Decoder, DecoderOptions, SampleIn};
 pub use error::DecodeError;
 pub use frame::{DecodedFrame, Matrix};
 pub use source::{DEFAULT_CACHE_BYTES, FrameSource, SourceStats, StreamSample};

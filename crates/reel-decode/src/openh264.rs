@@ -90,7 +90,7 @@ impl Decoder for OpenH264Decoder {
                 self.pending.remove(sample.pts);
                 self.waiting_for_keyframe = true;
                 Err(DecodeError::Sample {
-                    codec: "H.264".into(),
+                    codec: reel_types::VideoCodec::H264.to_string(),
                     pts: sample.pts,
                     message: e.to_string(),
                 })

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use reel_types::VideoCodec;
 
 use crate::backends::{default_backend, new_decoder_with};
-use crate::decoder::{Backend, Decoder, SampleIn};
+use crate::decoder::{Backend, Decoder, DecoderOptions, SampleIn};
 use crate::{DecodeError, DecodedFrame};
 
 /// Default decoded-frame cache budget: 512 MiB.
@@ -102,7 +102,7 @@ pub struct FrameSource {
     /// PTS pushed since the last restart whose pictures have not come out yet
     /// (decoders that reorder, and the FFmpeg process, hold some back).
     in_flight: BTreeSet<i64>,
-    low_latency: bool,
+    options: DecoderOptions,
     cache: FrameCache,
     stats: SourceStats,
 }
@@ -125,7 +125,7 @@ impl FrameSource {
             next: 0,
             started_at: None,
             in_flight: BTreeSet::new(),
-            low_latency: true,
+            options: DecoderOptions::default(),
             cache: FrameCache {
                 frames: HashMap::new(),
                 bytes: 0,
@@ -144,6 +144,17 @@ impl FrameSource {
         self.samples.push(sample);
     }
 
+    /// Sample `index` (decode order).
+    pub fn sample(&self, index: usize) -> Option<&StreamSample> {
+        self.samples.get(index)
+    }
+
+    /// Drops every cached frame (the decoder keeps its place).
+    pub fn clear_cache(&mut self) {
+        self.cache.frames.clear();
+        self.cache.bytes = 0;
+    }
+
     /// Number of samples.
     pub fn len(&self) -> usize {
         self.samples.len()
@@ -159,8 +170,26 @@ impl FrameSource {
     /// several frames in parallel: playback and export). Takes effect when
     /// the decoder is next created.
     pub fn set_low_latency(&mut self, low_latency: bool) {
-        if self.low_latency != low_latency {
-            self.low_latency = low_latency;
+        self.set_options(DecoderOptions {
+            low_latency,
+            ..self.options
+        });
+    }
+
+    /// Sets the decoder options (delay vs throughput, threads); takes
+    /// effect when the decoder is next created.
+    pub fn set_options(&mut self, options: DecoderOptions) {
+        if self.options != options {
+            self.options = options;
+            self.decoder = None;
+            self.started_at = None;
+        }
+    }
+
+    /// Decodes with `backend` from now on (`None`: the default for the stream).
+    pub fn set_backend(&mut self, backend: Option<Backend>) {
+        if self.backend != backend {
+            self.backend = backend;
             self.decoder = None;
             self.started_at = None;
         }
@@ -267,12 +296,7 @@ impl FrameSource {
                 let backend = *self
                     .backend
                     .get_or_insert_with(|| default_backend(self.codec, data));
-                self.decoder = Some(new_decoder_with(
-                    self.codec,
-                    backend,
-                    data,
-                    self.low_latency,
-                )?);
+                self.decoder = Some(new_decoder_with(self.codec, backend, data, self.options)?);
             }
         }
         self.next = key;

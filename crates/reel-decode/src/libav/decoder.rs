@@ -1,0 +1,335 @@
+//! libavcodec behind [`Decoder`].
+
+use std::ffi::c_int;
+use std::ptr;
+
+use reel_types::VideoCodec;
+
+use super::{
+    Api, AvFrameHead, ERROR_EOF, Opaque, PADDING, api, decoder_name, error_text, set_option,
+};
+use crate::DecodeError;
+use crate::decoder::{Backend, Decoder, DecoderOptions, PendingPts, SampleIn};
+use crate::frame::{DecodedFrame, Matrix};
+
+/// `AVERROR(EAGAIN)`: the decoder wants the other call first.
+const ERROR_AGAIN: c_int = if cfg!(target_os = "macos") { -35 } else { -11 };
+
+/// An open libavcodec decoder.
+pub struct LibavDecoder {
+    api: &'static Api,
+    codec: VideoCodec,
+    ctx: *mut Opaque,
+    packet: *mut Opaque,
+    frame: *mut AvFrameHead,
+    pending: PendingPts,
+    /// After an error, samples are skipped until the next keyframe.
+    waiting_for_keyframe: bool,
+    /// After a drain libavcodec takes no input until flushed.
+    drained: bool,
+}
+
+// SAFETY: the context, packet and frame belong to this decoder alone and are
+// only touched through `&mut self`; libavcodec contexts may move between
+// threads (its own worker threads are internal).
+unsafe impl Send for LibavDecoder {}
+
+fn setup_err(e: impl std::fmt::Display) -> DecodeError {
+    DecodeError::Setup(format!("libavcodec: {e}"))
+}
+
+impl LibavDecoder {
+    /// Opens FFmpeg's decoder for `codec`.
+    pub fn new(codec: VideoCodec, options: DecoderOptions) -> Result<Self, DecodeError> {
+        let api = api().map_err(setup_err)?;
+        let name = decoder_name(codec)
+            .ok_or_else(|| setup_err(format!("this FFmpeg has no {codec} decoder")))?;
+        // SAFETY: each pointer is checked before use; `Drop` frees what was
+        // allocated if a later step fails.
+        unsafe {
+            let av_codec = (api.avcodec_find_decoder_by_name)(name.as_ptr());
+            let d = Self {
+                api,
+                codec,
+                ctx: (api.avcodec_alloc_context3)(av_codec),
+                packet: (api.av_packet_alloc)(),
+                frame: (api.av_frame_alloc)(),
+                pending: PendingPts::default(),
+                waiting_for_keyframe: false,
+                drained: false,
+            };
+            if d.ctx.is_null() || d.packet.is_null() || d.frame.is_null() {
+                return Err(setup_err("out of memory"));
+            }
+            let threads = if options.threads == 0 {
+                "auto".to_owned()
+            } else {
+                options.threads.to_string()
+            };
+            set_option(api, d.ctx, "threads", &threads).map_err(setup_err)?;
+            if options.low_latency {
+                // Slice threads add no delay; frame threads hold one frame
+                // per thread back.
+                set_option(api, d.ctx, "thread_type", "slice").map_err(setup_err)?;
+                if codec == VideoCodec::AV1 {
+                    // Newer FFmpeg only (6.0+); older ones keep libdav1d's default.
+                    let _ = set_option(api, d.ctx, "max_frame_delay", "1");
+                }
+            }
+            let r = (api.avcodec_open2)(d.ctx, av_codec, ptr::null_mut());
+            if r < 0 {
+                return Err(setup_err(error_text(api, r)));
+            }
+            Ok(d)
+        }
+    }
+
+    fn sample_err(&mut self, pts: i64, code: c_int) -> DecodeError {
+        self.waiting_for_keyframe = true;
+        DecodeError::Sample {
+            codec: self.codec.to_string(),
+            pts,
+            message: error_text(self.api, code),
+        }
+    }
+
+    /// Hands one packet (or the end of input, `None`) to libavcodec.
+    fn send(&mut self, data: Option<&[u8]>) -> c_int {
+        let api = self.api;
+        // SAFETY: the buffer comes from av_malloc with the zeroed padding
+        // libavcodec reads past the end; av_packet_from_data takes it over
+        // (or we free it), and the packet is unreferenced after sending
+        // (libavcodec keeps its own reference).
+        unsafe {
+            let Some(data) = data else {
+                return (api.avcodec_send_packet)(self.ctx, ptr::null());
+            };
+            let buf = (api.av_malloc)(data.len() + PADDING).cast::<u8>();
+            if buf.is_null() {
+                return -12; // ENOMEM
+            }
+            ptr::copy_nonoverlapping(data.as_ptr(), buf, data.len());
+            ptr::write_bytes(buf.add(data.len()), 0, PADDING);
+            let r = (api.av_packet_from_data)(self.packet, buf, data.len() as c_int);
+            if r < 0 {
+                (api.av_free)(buf.cast());
+                return r;
+            }
+            let r = (api.avcodec_send_packet)(self.ctx, self.packet);
+            (api.av_packet_unref)(self.packet);
+            r
+        }
+    }
+
+    /// Takes every picture libavcodec has ready.
+    fn receive(&mut self, out: &mut Vec<DecodedFrame>, pts: i64) -> Result<(), DecodeError> {
+        loop {
+            // SAFETY: ctx and frame are live; the frame is unreferenced
+            // after copying.
+            let r = unsafe { (self.api.avcodec_receive_frame)(self.ctx, self.frame) };
+            if r == ERROR_AGAIN || r == ERROR_EOF {
+                return Ok(());
+            }
+            if r < 0 {
+                return Err(self.sample_err(pts, r));
+            }
+            // SAFETY: a received frame's planes hold `height` rows of
+            // `linesize` bytes (chroma: its subsampled height).
+            let frame = unsafe { copy_frame(self.api, &*self.frame) };
+            unsafe { (self.api.av_frame_unref)(self.frame) };
+            let frame_pts = self.pending.pop_smallest().unwrap_or(pts);
+            match frame {
+                Ok(mut f) => {
+                    f.pts = frame_pts;
+                    out.push(f);
+                }
+                Err(message) => {
+                    return Err(DecodeError::Sample {
+                        codec: self.codec.to_string(),
+                        pts: frame_pts,
+                        message,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// How a libavutil pixel format is laid out, by its name.
+struct Layout {
+    bit_depth: u8,
+    /// log2 of the chroma subsampling, horizontal and vertical.
+    chroma_shift: (u32, u32),
+    full_range: bool,
+}
+
+fn layout(name: &str) -> Option<Layout> {
+    let (rest, full_range) = match name.strip_prefix("yuvj") {
+        Some(r) => (r, true),
+        None => (name.strip_prefix("yuv")?, false),
+    };
+    let (sampling, depth) = rest.split_at_checked(4)?;
+    let chroma_shift = match sampling {
+        "420p" => (1, 1),
+        "422p" => (1, 0),
+        "444p" => (0, 0),
+        "440p" => (0, 1),
+        _ => return None,
+    };
+    let bit_depth = match depth {
+        "" => 8,
+        "10le" => 10,
+        "12le" => 12,
+        _ => return None,
+    };
+    Some(Layout {
+        bit_depth,
+        chroma_shift,
+        full_range,
+    })
+}
+
+/// Copies a picture into reel's 4:2:0 planes. Wider chroma (4:2:2, 4:4:4)
+/// is subsampled by taking the top-left sample, as the FFmpeg process
+/// backend's `-pix_fmt yuv420p` does in effect for flat areas.
+///
+/// # Safety
+/// `f` is a frame libavcodec just returned.
+unsafe fn copy_frame(api: &Api, f: &AvFrameHead) -> Result<DecodedFrame, String> {
+    // SAFETY: libavutil returns a static name or null.
+    let name_ptr = unsafe { (api.av_get_pix_fmt_name)(f.format) };
+    let name = if name_ptr.is_null() {
+        format!("#{}", f.format)
+    } else {
+        unsafe { std::ffi::CStr::from_ptr(name_ptr) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    let l = layout(&name).ok_or_else(|| format!("pixel format {name} is not supported"))?;
+    let (w, h) = (f.width as usize, f.height as usize);
+    let bps = if l.bit_depth > 8 { 2 } else { 1 };
+    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    let row = |plane: usize, y: usize, len: usize| -> &[u8] {
+        // SAFETY: see the function's contract; rows are within the plane.
+        unsafe {
+            std::slice::from_raw_parts(
+                f.data[plane].offset(y as isize * f.linesize[plane] as isize),
+                len,
+            )
+        }
+    };
+    let mut luma = Vec::with_capacity(w * h * bps);
+    for y in 0..h {
+        luma.extend_from_slice(row(0, y, w * bps));
+    }
+    let chroma = |plane: usize| -> Vec<u8> {
+        let mut out = Vec::with_capacity(cw * ch * bps);
+        let (sx, sy) = l.chroma_shift;
+        let src_w = w.div_ceil(1 << sx);
+        for y in 0..ch {
+            let src = row(plane, (2 * y) >> sy, src_w * bps);
+            if sx == 1 {
+                out.extend_from_slice(&src[..cw * bps]);
+            } else {
+                for x in 0..cw {
+                    out.extend_from_slice(&src[2 * x * bps..(2 * x + 1) * bps]);
+                }
+            }
+        }
+        out
+    };
+    Ok(DecodedFrame {
+        width: w as u32,
+        height: h as u32,
+        bit_depth: l.bit_depth,
+        pts: 0,
+        planes: [luma, chroma(1), chroma(2)],
+        full_range: l.full_range,
+        matrix: Matrix::Bt601,
+    })
+}
+
+impl Decoder for LibavDecoder {
+    fn backend(&self) -> Backend {
+        Backend::Libav
+    }
+
+    fn push(&mut self, sample: SampleIn<'_>) -> Result<Vec<DecodedFrame>, DecodeError> {
+        if self.waiting_for_keyframe || self.drained {
+            if self.waiting_for_keyframe && !sample.is_keyframe {
+                return Ok(Vec::new());
+            }
+            self.reset()?;
+        }
+        self.pending.push(sample.pts);
+        let mut out = Vec::new();
+        let mut r = self.send(Some(sample.data));
+        if r == ERROR_AGAIN {
+            // Output first, then the packet goes in.
+            self.receive(&mut out, sample.pts)?;
+            r = self.send(Some(sample.data));
+        }
+        if r < 0 {
+            self.pending.remove(sample.pts);
+            return Err(self.sample_err(sample.pts, r));
+        }
+        self.receive(&mut out, sample.pts)?;
+        Ok(out)
+    }
+
+    fn flush(&mut self) -> Result<Vec<DecodedFrame>, DecodeError> {
+        let mut out = Vec::new();
+        if !self.drained {
+            self.drained = true;
+            let r = self.send(None);
+            if r < 0 && r != ERROR_EOF {
+                return Err(setup_err(error_text(self.api, r)));
+            }
+            self.receive(&mut out, 0)?;
+        }
+        self.pending.clear();
+        Ok(out)
+    }
+
+    fn reset(&mut self) -> Result<(), DecodeError> {
+        // SAFETY: ctx is live.
+        unsafe { (self.api.avcodec_flush_buffers)(self.ctx) };
+        self.pending.clear();
+        self.waiting_for_keyframe = false;
+        self.drained = false;
+        Ok(())
+    }
+}
+
+impl Drop for LibavDecoder {
+    fn drop(&mut self) {
+        // SAFETY: each free function takes a pointer to the pointer and
+        // accepts null.
+        unsafe {
+            (self.api.av_frame_free)(&mut self.frame);
+            (self.api.av_packet_free)(&mut self.packet);
+            (self.api.avcodec_free_context)(&mut self.ctx);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::layout;
+
+    #[test]
+    fn pixel_formats_by_name() {
+        let l = layout("yuv420p10le").unwrap();
+        assert_eq!(
+            (l.bit_depth, l.chroma_shift, l.full_range),
+            (10, (1, 1), false)
+        );
+        let l = layout("yuvj422p").unwrap();
+        assert_eq!(
+            (l.bit_depth, l.chroma_shift, l.full_range),
+            (8, (1, 0), true)
+        );
+        assert!(layout("nv12").is_none());
+        assert!(layout("yuv420p16be").is_none());
+    }
+}
