@@ -35,7 +35,7 @@ fn copy_picture(p: &dav1d::Picture) -> DecodedFrame {
     let plane = |c: PlanarImageComponent, pw: usize, ph: usize| -> Vec<u8> {
         let data = p.plane(c);
         let stride = p.stride(c) as usize;
-        let mut out = Vec::with_capacity(pw * ph * bytes);
+        let mut out = crate::pool::buffer(pw * ph * bytes);
         for row in 0..ph {
             out.extend_from_slice(&data[row * stride..row * stride + pw * bytes]);
         }

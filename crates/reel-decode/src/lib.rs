@@ -30,6 +30,7 @@ pub mod ffmpeg;
 mod frame;
 pub mod libav;
 mod openh264;
+mod pool;
 mod source;
 
 pub use backends::{default_backend, new_decoder, new_decoder_with, openh264_decodes};

@@ -35,7 +35,7 @@ fn copy_frame(yuv: &DecodedYUV<'_>, pts: i64) -> DecodedFrame {
     let (sy, su, sv) = yuv.strides();
     let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
     let plane = |data: &[u8], stride: usize, pw: usize, ph: usize| -> Vec<u8> {
-        let mut out = Vec::with_capacity(pw * ph);
+        let mut out = crate::pool::buffer(pw * ph);
         for row in 0..ph {
             out.extend_from_slice(&data[row * stride..row * stride + pw]);
         }

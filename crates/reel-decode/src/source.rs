@@ -70,12 +70,19 @@ impl FrameCache {
         ) {
             self.bytes -= old.frame.heap_size();
         }
+        self.evict();
+    }
+
+    fn evict(&mut self) {
         while self.bytes > self.budget && self.frames.len() > 1 {
             let Some((&oldest, _)) = self.frames.iter().min_by_key(|(_, c)| c.last_use) else {
                 break;
             };
             if let Some(c) = self.frames.remove(&oldest) {
                 self.bytes -= c.frame.heap_size();
+                if let Ok(frame) = Arc::try_unwrap(c.frame) {
+                    crate::pool::recycle(frame.planes);
+                }
             }
         }
     }
@@ -147,6 +154,12 @@ impl FrameSource {
     /// Sample `index` (decode order).
     pub fn sample(&self, index: usize) -> Option<&StreamSample> {
         self.samples.get(index)
+    }
+
+    /// Sets the decoded-frame cache budget in bytes (evicting down to it).
+    pub fn set_cache_bytes(&mut self, bytes: usize) {
+        self.cache.budget = bytes;
+        self.cache.evict();
     }
 
     /// Drops every cached frame (the decoder keeps its place).
@@ -242,11 +255,10 @@ impl FrameSource {
                 .as_mut()
                 .ok_or_else(|| DecodeError::Setup("no decoder".into()))?;
             let frames = if self.next < self.samples.len() {
+                // `started_at` stays at the keyframe decoding began from:
+                // frames before a keyframe the decoder has already read
+                // ahead past (reordering delay) still come out of it.
                 let s = &self.samples[self.next];
-                if s.is_keyframe {
-                    // Passing a keyframe is as good as having started there.
-                    self.started_at = Some(self.next);
-                }
                 self.next += 1;
                 self.stats.samples_decoded += 1;
                 self.in_flight.insert(s.pts);

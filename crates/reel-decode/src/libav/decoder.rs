@@ -218,12 +218,12 @@ unsafe fn copy_frame(api: &Api, f: &AvFrameHead) -> Result<DecodedFrame, String>
             )
         }
     };
-    let mut luma = Vec::with_capacity(w * h * bps);
+    let mut luma = crate::pool::buffer(w * h * bps);
     for y in 0..h {
         luma.extend_from_slice(row(0, y, w * bps));
     }
     let chroma = |plane: usize| -> Vec<u8> {
-        let mut out = Vec::with_capacity(cw * ch * bps);
+        let mut out = crate::pool::buffer(cw * ch * bps);
         let (sx, sy) = l.chroma_shift;
         let src_w = w.div_ceil(1 << sx);
         for y in 0..ch {
