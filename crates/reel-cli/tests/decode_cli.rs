@@ -211,6 +211,71 @@ fn the_newest_frame_of_a_live_stream_is_ready_after_its_sample() {
     }
 }
 
+/// A live stream with B-frames: each frame shows as soon as the decoder's
+/// reordering lets it out, nothing is decoded twice, and ending the stream
+/// brings out the last frames.
+#[test]
+fn a_live_stream_with_b_frames_shows_frames_as_reordering_allows() {
+    if !ffmpeg_available() {
+        return;
+    }
+    for (name, backend, max_delay) in [
+        ("h264_bframes.mp4", Backend::Libav, 6),
+        ("h265.mp4", Backend::Libav, 10),
+        ("h264_bframes.mp4", Backend::Ffmpeg, usize::MAX),
+    ] {
+        let path = generated_media().join(name);
+        let (full, times) = source_of(&path);
+        let expected = ffmpeg_frames(&path, false, 320 * 240 * 3 / 2);
+        let mut live = FrameSource::with_options(full.codec(), Some(backend), 64 << 20);
+        live.set_open_ended(true);
+        // Per frame: samples appended after its own before it was shown.
+        let mut appended_at = std::collections::BTreeMap::new();
+        let (mut shown, mut newest, mut delay) = (i64::MIN, i64::MIN, 0);
+        for i in 0..full.len() {
+            let sample = full.sample(i).unwrap().clone();
+            newest = newest.max(sample.pts);
+            appended_at.insert(sample.pts, i);
+            live.append(sample);
+            if let Some(f) = live.frame_at(newest).unwrap() {
+                assert!(
+                    f.pts <= newest && f.pts >= shown,
+                    "{name}: frames go forward"
+                );
+                let index = times.binary_search(&f.pts).unwrap();
+                assert!(
+                    f.to_i420_bytes() == expected[index],
+                    "{name}: frame {index}"
+                );
+                shown = f.pts;
+            }
+            let now_shown: Vec<i64> = appended_at.range(..=shown).map(|(p, _)| *p).collect();
+            for p in now_shown {
+                delay = delay.max(i - appended_at.remove(&p).unwrap());
+            }
+        }
+        // Frames still not shown at the end waited at least this long.
+        for i in appended_at.values() {
+            delay = delay.max(full.len() - i);
+        }
+        assert_eq!(
+            live.stats().samples_decoded,
+            full.len() as u64,
+            "{name}: decoded once"
+        );
+        assert!(
+            delay <= max_delay,
+            "{name} ({backend:?}): {delay} samples of delay"
+        );
+        live.set_open_ended(false);
+        let last = live.frame_at(newest).unwrap().unwrap();
+        assert_eq!(last.pts, *times.last().unwrap());
+        eprintln!(
+            "{name} live with {backend:?}: a frame shows at most {delay} samples after its own"
+        );
+    }
+}
+
 #[test]
 fn a_corrupt_sample_is_an_error_and_the_next_keyframe_decodes() {
     if !ffmpeg_available() {

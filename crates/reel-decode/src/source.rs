@@ -110,6 +110,7 @@ pub struct FrameSource {
     /// (decoders that reorder, and the FFmpeg process, hold some back).
     in_flight: BTreeSet<i64>,
     options: DecoderOptions,
+    open_ended: bool,
     cache: FrameCache,
     stats: SourceStats,
 }
@@ -133,6 +134,7 @@ impl FrameSource {
             started_at: None,
             in_flight: BTreeSet::new(),
             options: DecoderOptions::default(),
+            open_ended: false,
             cache: FrameCache {
                 frames: HashMap::new(),
                 bytes: 0,
@@ -149,6 +151,11 @@ impl FrameSource {
         let at = self.by_pts.partition_point(|e| *e <= entry);
         self.by_pts.insert(at, entry);
         self.samples.push(sample);
+    }
+
+    /// The codec.
+    pub fn codec(&self) -> VideoCodec {
+        self.codec
     }
 
     /// Sample `index` (decode order).
@@ -197,6 +204,15 @@ impl FrameSource {
             self.decoder = None;
             self.started_at = None;
         }
+    }
+
+    /// Whether samples may still be appended (a live stream). Then a frame
+    /// the decoder holds back for reordering is not forced out at the newest
+    /// sample (which would end the decoder's stream): `frame_at` shows the
+    /// newest decoded frame ≤ t until more samples release it. Off (the
+    /// default), the end of the samples is the end of the stream.
+    pub fn set_open_ended(&mut self, open_ended: bool) {
+        self.open_ended = open_ended;
     }
 
     /// Decodes with `backend` from now on (`None`: the default for the stream).
@@ -273,6 +289,14 @@ impl FrameSource {
                         Vec::new()
                     }
                 }
+            } else if self.open_ended {
+                // The newest samples of a live stream: the decoder holds
+                // frames back for reordering, and forcing them out would end
+                // its stream. Show the newest decoded frame ≤ t until then.
+                if let Some(e) = last_error {
+                    return Err(e);
+                }
+                return Ok(self.newest_decoded_before(end));
             } else {
                 let f = decoder.flush()?;
                 let done = f.iter().all(|fr| fr.pts != pts);
@@ -297,6 +321,18 @@ impl FrameSource {
             }
         }
         Ok(self.cache.get(pts))
+    }
+
+    /// The cached frame with the latest PTS among `by_pts[..end]` (looking
+    /// back as far as a reordering decoder can hold frames).
+    fn newest_decoded_before(&mut self, end: usize) -> Option<Arc<DecodedFrame>> {
+        let pts = self.by_pts[..end]
+            .iter()
+            .rev()
+            .take(64)
+            .map(|(p, _)| *p)
+            .find(|p| self.cache.frames.contains_key(p))?;
+        self.cache.get(pts)
     }
 
     fn seek_to(&mut self, key: usize) -> Result<(), DecodeError> {
