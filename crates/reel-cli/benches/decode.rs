@@ -5,6 +5,7 @@
 //!   thread count (`-threads 1`, or its default: all cores);
 //! - random-seek latency p50/p95 on a 60 s stream with a 2 s GOP;
 //! - backward scrub step latency with a warm cache;
+//! - playback: frame wait with and without prefetch;
 //! - live-edge latency: sample pushed → its frame out.
 //!
 //! Run: `cargo bench -p reel-cli --bench decode --features dav1d` (needs
@@ -15,7 +16,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
-use reel_decode::{Backend, DecoderOptions, FrameSource, StreamSample};
+use reel_decode::{Backend, DecoderOptions, FrameSource, Playback, StreamSample};
 use reel_sdk::MediaFile;
 use reel_types::VideoCodec;
 
@@ -242,6 +243,38 @@ fn main() {
         println!(
             "  {:<34} {step:>8.4}",
             path.file_name().unwrap().to_string_lossy()
+        );
+    }
+
+    println!(
+        "\nPlayback: a viewer asks for each of 150 frames in turn and draws for 10 ms; wait in\n\
+         frame_at (ms) without and with prefetch (Playback decoding 1 s ahead on its own thread):"
+    );
+    for path in [&h264, &av1, &h265] {
+        let draw = std::time::Duration::from_millis(10);
+        let mut waits = [Vec::new(), Vec::new()];
+        for (k, wait) in waits.iter_mut().enumerate() {
+            let (mut source, times) = load(path);
+            source.set_low_latency(false);
+            let play = (k == 1).then(|| Playback::new(load(path).0, 1_000_000_000));
+            for t in &times[..150] {
+                let start = Instant::now();
+                match &play {
+                    Some(p) => p.frame_at(*t).unwrap().unwrap(),
+                    None => source.frame_at(*t).unwrap().unwrap(),
+                };
+                wait.push(start.elapsed().as_secs_f64() * 1e3);
+                std::thread::sleep(draw);
+            }
+        }
+        let [mut plain, mut ahead] = waits;
+        println!(
+            "  {:<34} without: p50 {:>6.2} p95 {:>6.2}   with prefetch: p50 {:>6.3} p95 {:>6.3}",
+            path.file_name().unwrap().to_string_lossy(),
+            percentile(&mut plain, 0.5),
+            percentile(&mut plain, 0.95),
+            percentile(&mut ahead, 0.5),
+            percentile(&mut ahead, 0.95),
         );
     }
 

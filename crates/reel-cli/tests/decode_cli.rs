@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use common::*;
-use reel_decode::{Backend, FrameSource, StreamSample};
+use reel_decode::{Backend, FrameSource, Playback, StreamSample};
 use reel_sdk::MediaFile;
 
 /// A frame source over every sample of the file's first video track (PTS in ns).
@@ -272,6 +272,56 @@ fn a_live_stream_with_b_frames_shows_frames_as_reordering_allows() {
         assert_eq!(last.pts, *times.last().unwrap());
         eprintln!(
             "{name} live with {backend:?}: a frame shows at most {delay} samples after its own"
+        );
+    }
+}
+
+/// While playing, a worker decodes ahead of the playhead: the next frames
+/// are cache hits, equal to ffmpeg's, and a seek back still works.
+#[test]
+fn playback_decodes_ahead_of_the_playhead() {
+    if !ffmpeg_available() {
+        return;
+    }
+    for name in ["h264_bframes.mp4", "av1_aom.mp4", "vp9.webm"] {
+        let path = generated_media().join(name);
+        let (source, times) = source_of(&path);
+        let expected = ffmpeg_frames(&path, false, 320 * 240 * 3 / 2);
+        let play = Playback::new(source, times[20] - times[0]);
+        play.frame_at(times[0]).unwrap().unwrap();
+        let start = std::time::Instant::now();
+        while !play.is_idle() {
+            assert!(
+                start.elapsed().as_secs() < 30,
+                "{name}: prefetch never finished"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let before = play.with_source(|s| s.stats());
+        let prefetch_hits = play.prefetch_hits();
+        assert!(before.samples_decoded >= 21, "{name}: {before:?}");
+        for i in 1..=20 {
+            let f = play.frame_at(times[i]).unwrap().unwrap();
+            assert!(f.to_i420_bytes() == expected[i], "{name}: frame {i}");
+        }
+        let after = play.with_source(|s| s.stats());
+        // Answered from the worker's published frames or from the cache:
+        // none of the 20 was decoded on the asking thread.
+        let hits = after.cache_hits - before.cache_hits + play.prefetch_hits() - prefetch_hits;
+        assert_eq!(hits, 20, "{name}: prefetched frames");
+        assert!(
+            play.prefetch_hits() > prefetch_hits,
+            "{name}: published frames used"
+        );
+        for (i, t) in times.iter().enumerate().skip(21) {
+            let f = play.frame_at(*t).unwrap().unwrap();
+            assert!(f.to_i420_bytes() == expected[i], "{name}: frame {i}");
+        }
+        play.pause();
+        let f = play.frame_at(times[3]).unwrap().unwrap();
+        assert!(
+            f.to_i420_bytes() == expected[3],
+            "{name}: after seeking back"
         );
     }
 }

@@ -10,7 +10,10 @@
 //!   no system library); anything through an `ffmpeg` child process (the
 //!   fallback when FFmpeg's libraries cannot be loaded).
 //! - [`FrameSource`]: the frame shown at a time, decoding from the right
-//!   keyframe, with a decoded-frame cache under a memory budget.
+//!   keyframe, with a decoded-frame cache under a memory budget; live
+//!   streams keep appending samples.
+//! - [`Playback`]: a `FrameSource` with a worker thread that decodes ahead
+//!   of the playhead while a viewer plays.
 //!
 //! Design decisions:
 //! - **In-process where it matters**: the codecs robots log live (H.264,
@@ -30,6 +33,7 @@ pub mod ffmpeg;
 mod frame;
 pub mod libav;
 mod openh264;
+mod playback;
 mod pool;
 mod source;
 
@@ -37,4 +41,5 @@ pub use backends::{default_backend, new_decoder, new_decoder_with, openh264_deco
 pub use decoder::{Backend, Decoder, DecoderOptions, SampleIn};
 pub use error::DecodeError;
 pub use frame::{DecodedFrame, Matrix};
+pub use playback::Playback;
 pub use source::{DEFAULT_CACHE_BYTES, FrameSource, SourceStats, StreamSample};

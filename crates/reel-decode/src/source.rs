@@ -239,6 +239,24 @@ impl FrameSource {
         self.by_pts.iter().map(|(p, _)| *p).collect()
     }
 
+    /// Cached frames with `from` ≤ PTS ≤ `until`, each with the next frame's
+    /// PTS (a frame is shown from its PTS until the next one's).
+    pub(crate) fn cached_between(
+        &self,
+        from: i64,
+        until: i64,
+    ) -> Vec<(i64, Arc<DecodedFrame>, Option<i64>)> {
+        let start = self.by_pts.partition_point(|(p, _)| *p < from);
+        let end = self.by_pts.partition_point(|(p, _)| *p <= until);
+        (start..end)
+            .filter_map(|i| {
+                let pts = self.by_pts[i].0;
+                let frame = self.cache.frames.get(&pts)?.frame.clone();
+                Some((pts, frame, self.by_pts.get(i + 1).map(|(p, _)| *p)))
+            })
+            .collect()
+    }
+
     /// The frame shown at `t`: the latest PTS ≤ `t` (`None` before the first frame).
     pub fn frame_at(&mut self, t: i64) -> Result<Option<Arc<DecodedFrame>>, DecodeError> {
         let end = self.by_pts.partition_point(|(p, _)| *p <= t);
@@ -266,28 +284,9 @@ impl FrameSource {
         }
         let mut last_error = None;
         while !self.cache.frames.contains_key(&pts) {
-            let decoder = self
-                .decoder
-                .as_mut()
-                .ok_or_else(|| DecodeError::Setup("no decoder".into()))?;
-            let frames = if self.next < self.samples.len() {
-                // `started_at` stays at the keyframe decoding began from:
-                // frames before a keyframe the decoder has already read
-                // ahead past (reordering delay) still come out of it.
-                let s = &self.samples[self.next];
-                self.next += 1;
-                self.stats.samples_decoded += 1;
-                self.in_flight.insert(s.pts);
-                match decoder.push(SampleIn {
-                    data: &s.data,
-                    pts: s.pts,
-                    is_keyframe: s.is_keyframe,
-                }) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        last_error = Some(e);
-                        Vec::new()
-                    }
+            if self.next < self.samples.len() {
+                if let Err(e) = self.push_next() {
+                    last_error = Some(e);
                 }
             } else if self.open_ended {
                 // The newest samples of a live stream: the decoder holds
@@ -298,6 +297,10 @@ impl FrameSource {
                 }
                 return Ok(self.newest_decoded_before(end));
             } else {
+                let decoder = self
+                    .decoder
+                    .as_mut()
+                    .ok_or_else(|| DecodeError::Setup("no decoder".into()))?;
                 let f = decoder.flush()?;
                 let done = f.iter().all(|fr| fr.pts != pts);
                 for fr in f {
@@ -314,13 +317,62 @@ impl FrameSource {
                 }
                 self.started_at = None;
                 break;
-            };
-            for fr in frames {
-                self.in_flight.remove(&fr.pts);
-                self.cache.insert(fr);
             }
         }
         Ok(self.cache.get(pts))
+    }
+
+    /// Pushes the next sample into the decoder; its pictures go to the cache.
+    fn push_next(&mut self) -> Result<(), DecodeError> {
+        let decoder = self
+            .decoder
+            .as_mut()
+            .ok_or_else(|| DecodeError::Setup("no decoder".into()))?;
+        // `started_at` stays at the keyframe decoding began from: frames
+        // before a keyframe the decoder has already read ahead past
+        // (reordering delay) still come out of it.
+        let s = &self.samples[self.next];
+        self.next += 1;
+        self.stats.samples_decoded += 1;
+        self.in_flight.insert(s.pts);
+        let frames = decoder.push(SampleIn {
+            data: &s.data,
+            pts: s.pts,
+            is_keyframe: s.is_keyframe,
+        })?;
+        for fr in frames {
+            // Pictures leave in presentation order: any earlier PTS still
+            // pending was dropped by the decoder and will not come.
+            self.in_flight = self.in_flight.split_off(&fr.pts);
+            self.in_flight.remove(&fr.pts);
+            self.cache.insert(fr);
+        }
+        Ok(())
+    }
+
+    /// Prefetch: decodes up to `max_samples` more samples along the
+    /// decoder's current path while they belong to frames up to `until`,
+    /// so that playing on finds them cached. Returns how many it decoded
+    /// (0: nothing left to do before `until`). Decode errors are left for
+    /// [`frame_at`](Self::frame_at) to report when the frame is asked for.
+    pub fn decode_ahead(&mut self, until: i64, max_samples: usize) -> usize {
+        let mut pushed = 0;
+        // Frames up to `until` are still to come from samples not pushed
+        // yet, or held inside the decoder (reordering, frame threads).
+        let wanted = |me: &Self| {
+            me.samples.get(me.next).is_some_and(|s| s.pts <= until)
+                || me.in_flight.first().is_some_and(|p| *p <= until)
+        };
+        while pushed < max_samples
+            && self.decoder.is_some()
+            && self.started_at.is_some()
+            && self.next < self.samples.len()
+            && wanted(self)
+        {
+            let _ = self.push_next();
+            pushed += 1;
+        }
+        pushed
     }
 
     /// The cached frame with the latest PTS among `by_pts[..end]` (looking
