@@ -229,6 +229,55 @@ fn main() {
         );
     }
 
+    println!(
+        "\nFrame at a time from a 60 s 720p H.264 recording (1 s chunks): chunks read and load time (ms)\n\
+         through the footer keyframe index vs loading the whole recording:"
+    );
+    {
+        use reel_sdk::import::{ImportMode, import_video};
+        use reel_sdk::{BatcherConfig, EntityPath, RecordingStreamBuilder};
+        use reel_store::{RecordingReader, Store};
+        let rec_path = dir.join("h264_720p30_60s.reel");
+        let entity = EntityPath::parse("video").unwrap();
+        if !rec_path.exists() {
+            let rec = RecordingStreamBuilder::new("bench")
+                .batcher_config(BatcherConfig {
+                    max_rows: 30,
+                    ..BatcherConfig::default()
+                })
+                .save(&rec_path)
+                .unwrap();
+            import_video(&rec, &h264, &entity, ImportMode::Stream, &mut |_, _| {}).unwrap();
+        }
+        let (mut indexed, mut full, mut read) = (Vec::new(), Vec::new(), (0, 0));
+        for k in 0..20 {
+            let t = (k * 2_950_000_000i64) % 60_000_000_000;
+            let start = Instant::now();
+            let mut reader = RecordingReader::open(&rec_path).unwrap();
+            let index = reader.read_index().unwrap().unwrap();
+            let offsets = index.chunks_for_frame_at(&entity, "video_time", t).unwrap();
+            let chunks: Vec<_> = offsets
+                .iter()
+                .map(|o| reader.read_chunk_at(*o).unwrap())
+                .collect();
+            let store = Store::from_chunks(chunks);
+            assert!(store.entity_info(&entity).is_some());
+            indexed.push(start.elapsed().as_secs_f64() * 1e3);
+            read = (offsets.len(), index.chunks.len());
+            let start = Instant::now();
+            let (store, _) = Store::load(&rec_path).unwrap();
+            assert!(store.entity_info(&entity).is_some());
+            full.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+        println!(
+            "  indexed: {} of {} chunks, p50 {:>6.2}   whole recording: p50 {:>7.2}",
+            read.0,
+            read.1,
+            percentile(&mut indexed, 0.5),
+            percentile(&mut full, 0.5)
+        );
+    }
+
     println!("\nBackward scrub, warm cache (ms per step back one frame):");
     for path in [&h264, &av1] {
         let (mut source, times) = load(path);

@@ -1,12 +1,13 @@
 //! `reel frame`: the frame shown at a time, as a PNG.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use reel_decode::{DecodedFrame, FrameSource, StreamSample};
 use reel_sdk::{AssetVideo, EntityPath, MediaFile, Store, VideoFrameReference, VideoStream};
-use reel_store::RowHandle;
+use reel_store::{RecordingReader, RowHandle};
 use reel_types::{TimeType, VideoCodec};
 
 fn write_png(frame: &DecodedFrame, out: &Path) -> Result<()> {
@@ -64,6 +65,61 @@ fn frame_at_video_time(
         .with_context(|| format!("{video}: no frame at video time {t} ns"))
 }
 
+/// For a VideoStream entity of a cleanly closed recording: a store of just
+/// the chunks that decode the frame at `t` (found with the footer's
+/// keyframe index), the timeline, and how many of the file's chunks that
+/// is. `None` (read everything) without a footer, for other archetypes,
+/// or when the stream's keyframes were not flagged.
+fn indexed_stream_store(
+    source: &Path,
+    entity: &EntityPath,
+    timeline: Option<&str>,
+    t: i64,
+) -> Result<Option<(Store, String, usize, usize)>> {
+    let mut reader = RecordingReader::open(source)?;
+    let Some(index) = reader.read_index()? else {
+        return Ok(None);
+    };
+    let mine: Vec<_> = index
+        .chunks
+        .iter()
+        .filter(|c| &c.entity_path == entity)
+        .collect();
+    if !mine
+        .iter()
+        .any(|c| c.components.iter().any(|n| n.starts_with("VideoStream:")))
+    {
+        return Ok(None);
+    }
+    // The same default as `Store::entity_info` gives: the first
+    // non-sequence timeline by name.
+    let timelines: BTreeMap<&str, TimeType> = mine
+        .iter()
+        .flat_map(|c| c.time_ranges.iter().map(|r| (r.timeline.as_str(), r.typ)))
+        .collect();
+    let Some(name) = timeline.map(str::to_owned).or_else(|| {
+        timelines
+            .iter()
+            .find(|(_, typ)| **typ != TimeType::Sequence)
+            .map(|(n, _)| n.to_string())
+    }) else {
+        return Ok(None);
+    };
+    let Some(offsets) = index.chunks_for_frame_at(entity, &name, t) else {
+        return Ok(None);
+    };
+    let chunks = offsets
+        .iter()
+        .map(|o| reader.read_chunk_at(*o))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some((
+        Store::from_chunks(chunks),
+        name,
+        offsets.len(),
+        index.chunks.len(),
+    )))
+}
+
 fn time_on(row: &RowHandle, timeline: &str) -> Option<i64> {
     let (_, values) = row.chunk.timeline_values(timeline)?;
     values.get(row.row).copied().flatten()
@@ -91,7 +147,30 @@ pub fn run(
             .with_context(|| format!("{}: no frame at or before {at} ns", source.display()))?
     } else {
         let entity = EntityPath::parse(entity.context("a recording takes --entity PATH")?)?;
-        let (store, _) = Store::load(source)?;
+        let seq = seq
+            .map(|s| -> Result<(String, i64)> {
+                let (n, v) = s
+                    .split_once('=')
+                    .context("--seq takes NAME=VALUE, e.g. frame=300")?;
+                Ok((
+                    n.to_owned(),
+                    v.parse()
+                        .with_context(|| format!("{v:?} is not a whole number"))?,
+                ))
+            })
+            .transpose()?;
+        let indexed = match (time, &seq) {
+            (Some(t), _) => indexed_stream_store(source, &entity, timeline, t)?,
+            (None, Some((n, v))) => indexed_stream_store(source, &entity, Some(n), *v)?,
+            _ => None,
+        };
+        let store = match indexed {
+            Some((store, name, read, total)) => {
+                eprintln!("keyframe index: read {read} of {total} chunks for {entity} on {name}");
+                store
+            }
+            None => Store::load(source)?.0,
+        };
         let info = store
             .entity_info(&entity)
             .with_context(|| format!("{}: no entity {entity}", source.display()))?;
@@ -109,16 +188,7 @@ pub fn run(
                 };
                 (name, t)
             }
-            (None, Some(s)) => {
-                let (n, v) = s
-                    .split_once('=')
-                    .context("--seq takes NAME=VALUE, e.g. frame=300")?;
-                (
-                    n.to_owned(),
-                    v.parse()
-                        .with_context(|| format!("{v:?} is not a whole number"))?,
-                )
-            }
+            (None, Some((n, v))) => (n, v),
             _ => bail!("give --time T or --seq NAME=VALUE"),
         };
         let has = |a: &str| info.archetypes.iter().any(|x| x == a);

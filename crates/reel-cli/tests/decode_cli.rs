@@ -458,6 +458,87 @@ fn reel_frame_writes_the_png_ffmpeg_shows() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `reel frame` on a closed recording reads only the chunks of the group of
+/// pictures it needs (footer keyframe index) and shows the same frame as a
+/// full read of the same recording without its footer.
+#[test]
+fn reel_frame_reads_one_gop_through_the_keyframe_index() {
+    if !ffmpeg_available() {
+        return;
+    }
+    use reel_sdk::import::{ImportMode, import_video};
+    use reel_sdk::{BatcherConfig, EntityPath, RecordingStreamBuilder};
+    let dir = tempdir("kfindex");
+    // B-frames, closed GOPs of 12 frames.
+    let src = dir.join("gop12.mp4");
+    let o = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("testsrc2=size=320x240:rate=30:duration=3")
+        .args([
+            "-c:v", "libx264", "-g", "12", "-bf", "3", "-pix_fmt", "yuv420p",
+        ])
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rec_path = dir.join("kf.reel");
+    {
+        let rec = RecordingStreamBuilder::new("kf")
+            .batcher_config(BatcherConfig {
+                max_rows: 8,
+                ..BatcherConfig::default()
+            })
+            .save(&rec_path)
+            .unwrap();
+        import_video(
+            &rec,
+            &src,
+            &EntityPath::parse("video").unwrap(),
+            ImportMode::Stream,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    }
+    // The same recording without its trailer: no index, every chunk read.
+    let bytes = std::fs::read(&rec_path).unwrap();
+    let no_footer = dir.join("no_footer.reel");
+    std::fs::write(&no_footer, &bytes[..bytes.len() - 40]).unwrap();
+    for t in ["0s", "0.2s", "0.75s", "1.37s", "2.99s"] {
+        let mut pngs = Vec::new();
+        for rec in [&rec_path, &no_footer] {
+            let out = dir.join("f.png");
+            let o = reel(&[
+                "frame",
+                rec.to_str().unwrap(),
+                "-e",
+                "/video",
+                "--time",
+                t,
+                "-o",
+                out.to_str().unwrap(),
+            ]);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let err = String::from_utf8_lossy(&o.stderr).into_owned();
+            if rec == &rec_path {
+                let note = err
+                    .lines()
+                    .find(|l| l.starts_with("keyframe index: read "))
+                    .unwrap_or_else(|| panic!("no index note: {err}"));
+                let nums: Vec<usize> = note
+                    .split_whitespace()
+                    .filter_map(|w| w.parse().ok())
+                    .collect();
+                assert!(nums[0] < nums[1] / 2, "{t}: {note}");
+            } else {
+                assert!(!err.contains("keyframe index"), "{err}");
+            }
+            pngs.push(std::fs::read(&out).unwrap());
+        }
+        assert!(pngs[0] == pngs[1], "{t}: indexed and full reads differ");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn cros_codecs_reference_md5s() {
     if !ffmpeg_available() {

@@ -129,6 +129,48 @@ pub struct RecordingIndex {
     pub keyframes: Vec<KeyframeEntry>,
 }
 
+impl RecordingIndex {
+    /// The chunks needed to decode the frame of video `entity` shown at `t`
+    /// on `timeline`: those holding the group of pictures from the last
+    /// keyframe at or before `t` to the next keyframe, plus the entity's
+    /// chunks not on that timeline (static rows such as the codec), as
+    /// file offsets. `None` when no keyframe at or before `t` is indexed
+    /// (keyframes not flagged when logged): then read every chunk.
+    ///
+    /// A keyframe's time is its presentation time; in a closed group of
+    /// pictures every frame after it in decode order shows at or after it
+    /// and before the next keyframe, so the frame shown at `t` and all it
+    /// refers to lie in `[keyframe, next keyframe)`.
+    pub fn chunks_for_frame_at(
+        &self,
+        entity: &EntityPath,
+        timeline: &str,
+        t: i64,
+    ) -> Option<Vec<u64>> {
+        let keys: Vec<i64> = self
+            .keyframes
+            .iter()
+            .filter(|k| &k.entity_path == entity && k.timeline == timeline)
+            .map(|k| k.time)
+            .collect();
+        let at = keys.partition_point(|k| *k <= t).checked_sub(1)?;
+        let (from, until) = (keys[at], keys.get(at + 1).copied().unwrap_or(i64::MAX));
+        Some(
+            self.chunks
+                .iter()
+                .filter(|c| &c.entity_path == entity)
+                .filter(
+                    |c| match c.time_ranges.iter().find(|r| r.timeline == timeline) {
+                        Some(r) => r.max >= from && r.min < until,
+                        None => true,
+                    },
+                )
+                .map(|c| c.offset)
+                .collect(),
+        )
+    }
+}
+
 fn time_range_fields() -> Fields {
     Fields::from(vec![
         Field::new("timeline", DataType::Utf8, false),
