@@ -539,6 +539,69 @@ fn reel_frame_reads_one_gop_through_the_keyframe_index() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Pictures carry the matrix and range the stream declares, so RGB matches
+/// ffmpeg's conversion; the BT.601 limited-range default would not.
+#[test]
+fn frames_carry_the_streams_color_matrix_and_range() {
+    if !ffmpeg_available() {
+        return;
+    }
+    let dir = tempdir("color");
+    for (encoder, extra, name) in [
+        ("libx264", &[][..], "bt709_full.mp4"),
+        ("libaom-av1", &["-cpu-used", "8"][..], "bt709_full_av1.mkv"),
+        (
+            "libvpx-vp9",
+            &["-deadline", "realtime", "-cpu-used", "8"][..],
+            "bt709_full_vp9.webm",
+        ),
+    ] {
+        let path = dir.join(name);
+        let o = Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+            .arg("testsrc2=size=320x240:rate=30:duration=0.2")
+            .args(["-c:v", encoder])
+            .args(extra)
+            .args([
+                "-pix_fmt",
+                "yuv420p",
+                "-colorspace",
+                "bt709",
+                "-color_primaries",
+                "bt709",
+            ])
+            .args(["-color_trc", "bt709", "-color_range", "pc"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (mut source, times) = source_of(&path);
+        let f = source.frame_at(times[0]).unwrap().unwrap();
+        assert_eq!(
+            (f.matrix, f.full_range),
+            (reel_decode::Matrix::Bt709, true),
+            "{name}"
+        );
+        let o = Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(&path)
+            .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+            .output()
+            .unwrap();
+        let right = reel_encode::yuv::psnr(&f.to_rgb8(), &o.stdout);
+        let mut default = (*f).clone();
+        default.matrix = reel_decode::Matrix::Bt601;
+        default.full_range = false;
+        let wrong = reel_encode::yuv::psnr(&default.to_rgb8(), &o.stdout);
+        eprintln!("{name}: RGB vs ffmpeg {right:.1} dB (BT.601 limited would be {wrong:.1} dB)");
+        assert!(
+            right > 40.0 && wrong < right - 10.0,
+            "{name}: {right:.1} vs {wrong:.1} dB"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn cros_codecs_reference_md5s() {
     if !ffmpeg_available() {

@@ -3,7 +3,7 @@
 use reel_types::VideoCodec;
 
 use crate::DecodeError;
-use crate::decoder::{Backend, Decoder, DecoderOptions};
+use crate::decoder::{Backend, Decoder, DecoderOptions, WithColor};
 
 /// The backend for a stream whose first keyframe is `keyframe`: the
 /// fastest in-process decoder that decodes the stream exactly, the FFmpeg
@@ -59,6 +59,16 @@ pub fn new_decoder(
 
 /// Like [`new_decoder`], with the delay/throughput trade of `options`.
 pub fn new_decoder_with(
+    codec: VideoCodec,
+    backend: Backend,
+    first_keyframe: &[u8],
+    options: DecoderOptions,
+) -> Result<Box<dyn Decoder>, DecodeError> {
+    let inner = backend_decoder(codec, backend, first_keyframe, options)?;
+    Ok(Box::new(WithColor::new(inner, codec)))
+}
+
+fn backend_decoder(
     codec: VideoCodec,
     backend: Backend,
     first_keyframe: &[u8],

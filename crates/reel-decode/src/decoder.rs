@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::{DecodeError, DecodedFrame};
+use reel_types::VideoCodec;
+
+use crate::{DecodeError, DecodedFrame, Matrix};
 
 /// Which implementation decodes a codec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,5 +98,61 @@ impl PendingPts {
 
     pub fn clear(&mut self) {
         self.0.clear();
+    }
+}
+
+/// Any backend, with the color description of the stream stamped on its
+/// pictures: read from each keyframe's headers (H.264 VUI, AV1 color
+/// config, VP9 color space), so conversion to RGB uses the stream's matrix
+/// and range whatever the backend reports.
+pub(crate) struct WithColor {
+    inner: Box<dyn Decoder>,
+    codec: VideoCodec,
+    color: Option<(bool, Matrix)>,
+}
+
+impl WithColor {
+    pub fn new(inner: Box<dyn Decoder>, codec: VideoCodec) -> Self {
+        Self {
+            inner,
+            codec,
+            color: None,
+        }
+    }
+
+    fn stamp(&self, mut frames: Vec<DecodedFrame>) -> Vec<DecodedFrame> {
+        if let Some((full_range, matrix)) = self.color {
+            for f in &mut frames {
+                // A backend that knows better (a full-range pixel format) keeps it.
+                f.full_range |= full_range;
+                f.matrix = matrix;
+            }
+        }
+        frames
+    }
+}
+
+impl Decoder for WithColor {
+    fn backend(&self) -> Backend {
+        self.inner.backend()
+    }
+
+    fn push(&mut self, sample: SampleIn<'_>) -> Result<Vec<DecodedFrame>, DecodeError> {
+        if sample.is_keyframe
+            && let Some(info) = reel_video::bitstream::stream_info(self.codec, sample.data)
+        {
+            self.color = Some((info.color.full_range, Matrix::from_code(info.color.matrix)));
+        }
+        let frames = self.inner.push(sample)?;
+        Ok(self.stamp(frames))
+    }
+
+    fn flush(&mut self) -> Result<Vec<DecodedFrame>, DecodeError> {
+        let frames = self.inner.flush()?;
+        Ok(self.stamp(frames))
+    }
+
+    fn reset(&mut self) -> Result<(), DecodeError> {
+        self.inner.reset()
     }
 }

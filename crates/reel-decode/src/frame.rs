@@ -7,6 +7,21 @@ pub enum Matrix {
     Bt601,
     /// ITU-R BT.709 (HD).
     Bt709,
+    /// ITU-R BT.2020 non-constant luminance (UHD, HDR).
+    Bt2020,
+}
+
+impl Matrix {
+    /// From ISO/IEC 23091-2 `matrix_coefficients` (H.264/H.265 VUI, AV1):
+    /// 1 → BT.709, 9/10 → BT.2020, anything else BT.601 — also when
+    /// unspecified (2), as FFmpeg converts it.
+    pub fn from_code(matrix_coefficients: u8) -> Self {
+        match matrix_coefficients {
+            1 => Self::Bt709,
+            9 | 10 => Self::Bt2020,
+            _ => Self::Bt601,
+        }
+    }
 }
 
 /// A decoded picture: 4:2:0 planes of 8-bit (`u8`) or 10/12-bit (`u16`) samples.
@@ -81,6 +96,7 @@ impl DecodedFrame {
         let (cr_r, cb_g, cr_g, cb_b) = match self.matrix {
             Matrix::Bt601 => (359, 88, 183, 454),
             Matrix::Bt709 => (403, 48, 120, 475),
+            Matrix::Bt2020 => (378, 42, 146, 482),
         };
         let (y_off, y_scale, c_scale) = if self.full_range {
             (0, 256, 256)

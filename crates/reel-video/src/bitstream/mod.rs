@@ -68,6 +68,10 @@ pub struct StreamInfo {
     pub chroma_format: &'static str,
     /// Frames a decoder may have to hold back for reordering (0: none).
     pub max_num_reorder_frames: u32,
+    /// Color description (H.264 VUI, AV1 color config, VP9 color space;
+    /// the unspecified default for H.265 and VP8, whose headers reel does
+    /// not read for it).
+    pub color: ColorInfo,
 }
 
 /// `4:0:0`, `4:2:0`, `4:2:2` or `4:4:4` for a `chroma_format_idc`.
@@ -106,6 +110,7 @@ pub fn stream_info(codec: VideoCodec, sample: &[u8]) -> Option<StreamInfo> {
                 bit_depth: s.bit_depth_luma,
                 chroma_format: chroma_name(s.chroma_format_idc),
                 max_num_reorder_frames: s.max_num_reorder_frames,
+                color: s.color,
             })
         }
         VideoCodec::H265 => {
@@ -119,6 +124,7 @@ pub fn stream_info(codec: VideoCodec, sample: &[u8]) -> Option<StreamInfo> {
                 bit_depth: s.bit_depth_luma,
                 chroma_format: chroma_name(s.chroma_format_idc),
                 max_num_reorder_frames: s.max_num_reorder_frames,
+                color: ColorInfo::default(),
             })
         }
         VideoCodec::AV1 => {
@@ -137,6 +143,7 @@ pub fn stream_info(codec: VideoCodec, sample: &[u8]) -> Option<StreamInfo> {
                 bit_depth: s.bit_depth,
                 chroma_format: chroma,
                 max_num_reorder_frames: 0,
+                color: s.color,
             })
         }
         VideoCodec::VP8 => {
@@ -148,6 +155,11 @@ pub fn stream_info(codec: VideoCodec, sample: &[u8]) -> Option<StreamInfo> {
                 bit_depth: 8,
                 chroma_format: "4:2:0",
                 max_num_reorder_frames: 0,
+                // VP8 is BT.601 by definition.
+                color: ColorInfo {
+                    matrix: 6,
+                    ..ColorInfo::default()
+                },
             })
         }
         VideoCodec::VP9 => {
@@ -170,6 +182,19 @@ pub fn stream_info(codec: VideoCodec, sample: &[u8]) -> Option<StreamInfo> {
                 bit_depth: info.bit_depth,
                 chroma_format: chroma,
                 max_num_reorder_frames: 0,
+                color: ColorInfo {
+                    // VP9 color_space → ISO/IEC 23091-2 matrix_coefficients.
+                    matrix: match info.color_space {
+                        1 | 3 => 6,
+                        2 => 1,
+                        4 => 7,
+                        5 => 9,
+                        7 => 0,
+                        _ => 2,
+                    },
+                    full_range: info.full_range,
+                    ..ColorInfo::default()
+                },
             })
         }
     }
