@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use reel_decode::{DecodedFrame, FrameSource, StreamSample};
+use reel_decode::{Backend, DecodedFrame, FrameSource, StreamSample};
 use reel_sdk::{AssetVideo, EntityPath, MediaFile, Store, VideoFrameReference, VideoStream};
 use reel_store::{RecordingReader, RowHandle};
 use reel_types::{TimeType, VideoCodec};
@@ -53,16 +53,6 @@ fn source_from_stream(
         });
     }
     Ok(source)
-}
-
-fn frame_at_video_time(
-    frames: &mut FrameSource,
-    t: i64,
-    video: &EntityPath,
-) -> Result<Arc<DecodedFrame>> {
-    frames
-        .frame_at(t)?
-        .with_context(|| format!("{video}: no frame at video time {t} ns"))
 }
 
 /// For a VideoStream entity of a cleanly closed recording: a store of just
@@ -125,26 +115,70 @@ fn time_on(row: &RowHandle, timeline: &str) -> Option<i64> {
     values.get(row.row).copied().flatten()
 }
 
-pub fn run(
-    source: &Path,
-    entity: Option<&str>,
-    time: Option<i64>,
-    timeline: Option<&str>,
-    seq: Option<&str>,
-    at: Option<i64>,
-    out: &Path,
-) -> Result<()> {
+/// Which decoder `reel frame --decoder` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DecoderChoice {
+    /// The fastest that decodes the stream exactly.
+    Auto,
+    /// FFmpeg's libavcodec, loaded in-process.
+    Libav,
+    /// openh264 (H.264 without frame reordering).
+    Openh264,
+    /// libdav1d (AV1; the `dav1d` build feature).
+    Dav1d,
+    /// An `ffmpeg` child process.
+    Ffmpeg,
+}
+
+impl DecoderChoice {
+    fn backend(self) -> Option<Backend> {
+        match self {
+            Self::Auto => None,
+            Self::Libav => Some(Backend::Libav),
+            Self::Openh264 => Some(Backend::OpenH264),
+            Self::Dav1d => Some(Backend::Dav1d),
+            Self::Ffmpeg => Some(Backend::Ffmpeg),
+        }
+    }
+}
+
+/// What `reel frame` was asked for.
+pub struct FrameArgs<'a> {
+    pub source: &'a Path,
+    pub entity: Option<&'a str>,
+    pub time: Option<i64>,
+    pub timeline: Option<&'a str>,
+    pub seq: Option<&'a str>,
+    pub at: Option<i64>,
+    pub decoder: DecoderChoice,
+    pub out: &'a Path,
+}
+
+pub fn run(args: FrameArgs<'_>) -> Result<()> {
+    let FrameArgs {
+        source,
+        entity,
+        time,
+        timeline,
+        seq,
+        at,
+        decoder,
+        out,
+    } = args;
     let head = std::fs::read(source)
         .map(|b| b.get(..8).map(<[u8]>::to_vec).unwrap_or_default())
         .with_context(|| format!("reading {}", source.display()))?;
     let is_recording = head.starts_with(b"\x89REEL");
-    let frame = if !is_recording {
+    // The frames, the time to show, and what to say when there is no frame.
+    let (mut frames, t, none_there) = if !is_recording {
         let at = at.context("a video file takes --at TIME (media time, e.g. 12.5s)")?;
         let mut file = MediaFile::open(source)?;
-        let mut frames = FrameSource::from_media_file(&mut file)?;
-        frames
-            .frame_at(at)?
-            .with_context(|| format!("{}: no frame at or before {at} ns", source.display()))?
+        let frames = FrameSource::from_media_file(&mut file)?;
+        (
+            frames,
+            at,
+            format!("{}: no frame at or before {at} ns", source.display()),
+        )
     } else {
         let entity = EntityPath::parse(entity.context("a recording takes --entity PATH")?)?;
         let seq = seq
@@ -195,10 +229,12 @@ pub fn run(
         if has("VideoStream") {
             // The sample's time on the timeline is its presentation time.
             let name = tl_name.clone();
-            let mut frames = source_from_stream(&store, &entity, &|row, _| time_on(row, &name))?;
-            frames
-                .frame_at(t)?
-                .with_context(|| format!("{entity}: no frame at or before {t} on {tl_name}"))?
+            let frames = source_from_stream(&store, &entity, &|row, _| time_on(row, &name))?;
+            (
+                frames,
+                t,
+                format!("{entity}: no frame at or before {t} on {tl_name}"),
+            )
         } else if has("VideoFrameReference") {
             let reference = store
                 .latest_at(&entity, &tl_name, t, &VideoFrameReference::TIMESTAMP)
@@ -219,30 +255,35 @@ pub fn run(
                     reel_sdk::remux::asset_video(&store, &video).context("no AssetVideo row")?;
                 let mut file =
                     MediaFile::from_bytes(asset.blob().to_vec(), format!("AssetVideo at {video}"))?;
-                let mut frames = FrameSource::from_media_file(&mut file)?;
-                frame_at_video_time(&mut frames, reference.timestamp_ns, &video)?
+                let frames = FrameSource::from_media_file(&mut file)?;
+                let t = reference.timestamp_ns;
+                (frames, t, format!("{video}: no frame at video time {t} ns"))
             } else {
                 // A reference into a VideoStream names its media PTS.
-                let mut frames =
+                let frames =
                     source_from_stream(&store, &video, &|_, s| s.presentation_timestamp_ns)?;
                 if frames.is_empty() {
                     bail!(
                         "{video}: its samples carry no media presentation timestamps to refer to"
                     );
                 }
-                frame_at_video_time(&mut frames, reference.timestamp_ns, &video)?
+                let t = reference.timestamp_ns;
+                (frames, t, format!("{video}: no frame at video time {t} ns"))
             }
         } else {
             bail!("{entity} holds {}: not a video", info.archetypes.join(", "));
         }
     };
+    frames.set_backend(decoder.backend());
+    let frame = frames.frame_at(t)?.context(none_there)?;
     write_png(&frame, out)?;
     println!(
-        "Wrote {} ({}x{}, the frame with PTS {} ns)",
+        "Wrote {} ({}x{}, the frame with PTS {} ns, decoded with {:?})",
         out.display(),
         frame.width,
         frame.height,
-        frame.pts
+        frame.pts,
+        frames.backend().context("no decoder")?
     );
     Ok(())
 }

@@ -119,6 +119,11 @@ enum Command {
         /// Media time in a video file (as ffprobe's pts_time), e.g. 12.5s.
         #[arg(long, value_parser = time_arg::parse_ns)]
         at: Option<i64>,
+        /// Decoder to use (auto: FFmpeg's libavcodec in-process where
+        /// installed, libdav1d for AV1, openh264 for H.264 without
+        /// B-frames, else an ffmpeg process).
+        #[arg(long, value_enum, default_value_t = frame::DecoderChoice::Auto)]
+        decoder: frame::DecoderChoice,
         /// Output PNG.
         #[arg(long, short)]
         out: PathBuf,
@@ -186,16 +191,18 @@ fn main() -> ExitCode {
             timeline,
             seq,
             at,
+            decoder,
             out,
-        } => frame::run(
-            &source,
-            entity.as_deref(),
+        } => frame::run(frame::FrameArgs {
+            source: &source,
+            entity: entity.as_deref(),
             time,
-            timeline.as_deref(),
-            seq.as_deref(),
+            timeline: timeline.as_deref(),
+            seq: seq.as_deref(),
             at,
-            &out,
-        ),
+            decoder,
+            out: &out,
+        }),
         Command::Transcode {
             file,
             entity,

@@ -455,6 +455,33 @@ fn reel_frame_writes_the_png_ffmpeg_shows() {
         psnr > 40.0,
         "PNG vs ffmpeg's RGB of the same frame: {psnr:.1} dB"
     );
+    // Every decoder that takes the stream writes the same picture, and says which it was.
+    let png = std::fs::read(&out).unwrap();
+    for (choice, name) in [("libav", "Libav"), ("ffmpeg", "Ffmpeg")] {
+        let said = reel_ok(&[
+            "frame",
+            path.to_str().unwrap(),
+            "--at",
+            "1.25s",
+            "--decoder",
+            choice,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(said.contains(&format!("decoded with {name}")), "{said}");
+        assert!(std::fs::read(&out).unwrap() == png, "{choice}");
+    }
+    let o = reel(&[
+        "frame",
+        path.to_str().unwrap(),
+        "--at",
+        "1.25s",
+        "--decoder",
+        "nonsense",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("possible values"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -82,6 +82,10 @@ fn backend_decoder(
         Backend::Dav1d if codec == VideoCodec::AV1 => {
             Ok(Box::new(crate::dav1d::Dav1dDecoder::new(options)?))
         }
+        #[cfg(not(feature = "dav1d"))]
+        Backend::Dav1d => Err(DecodeError::Setup(
+            "this build of reel has no libdav1d (build with the `dav1d` feature)".into(),
+        )),
         Backend::Libav => Ok(Box::new(crate::libav::LibavDecoder::new(codec, options)?)),
         Backend::Ffmpeg => Ok(Box::new(crate::ffmpeg::FfmpegDecoder::new(
             codec,

@@ -119,7 +119,11 @@ fn load() -> Result<Api, String> {
                 let u = open_any(&library_names("avutil", util))?;
                 Some((c, u))
             })
-            .ok_or("no libavcodec 59–62 (FFmpeg 5.1–8) found")?
+            .ok_or(
+                "FFmpeg's libavcodec 59–62 (FFmpeg 5.1–8) was not found; install FFmpeg \
+                 (Debian/Ubuntu: `sudo apt-get install ffmpeg`) or set REEL_LIBAVCODEC to \
+                 the library's path",
+            )?
     } else {
         // A path to libavcodec; its libavutil is already loaded with it.
         // SAFETY: as above.
