@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use reel_types::VideoCodec;
-use reel_video::bitstream::{self, av1, h264, h265, nal, vp8, vp9};
+use reel_video::bitstream::{self, av1, h264, h265, nal, vp8, vp9, vp9_sizes};
 use reel_video::mux::{sample_entry_from_keyframe, to_container_sample};
 
 fuzz_target!(|data: &[u8]| {
@@ -27,6 +27,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = av1::SequenceHeader::parse(rest);
     let _ = vp9::FrameHeader::parse(rest);
     let _ = vp9::split_superframe(rest);
+    // Sizes across samples: the tracker keeps reference slots between calls.
+    let mut sizes = vp9_sizes::FrameSizes::new();
+    for part in rest.split(|b| *b == 0xA5) {
+        let _ = sizes.shown_sizes(part);
+    }
     let _ = vp8::keyframe_size(rest);
     if let Ok(sps) = h264::Sps::parse(rest) {
         let _ = sps.codec_string();

@@ -6,14 +6,20 @@
 //! ffmpeg holds a few frames back (its parser needs the next sample to end
 //! the current one, and it probes the stream first) — the decode benchmark
 //! measures how many.
+//!
+//! Raw pictures carry no size, so the reader is told each picture's size
+//! in advance: the stream's size, or for VP9, which may change resolution
+//! on any frame, the size its frame headers give (`vp9_sizes`), with
+//! ffmpeg's scaling to the first size turned off (`-autoscale 0`).
 
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 
 use reel_types::VideoCodec;
 use reel_video::bitstream;
+use reel_video::bitstream::vp9_sizes::FrameSizes;
 
 use crate::DecodeError;
 use crate::decoder::{Backend, Decoder, PendingPts, SampleIn};
@@ -57,6 +63,15 @@ pub fn check_ffmpeg(codec: VideoCodec) -> Result<String, DecodeError> {
     Ok(version)
 }
 
+/// Raw planes of one picture, and its size.
+type Picture = (Vec<u8>, u32, u32);
+
+fn frame_bytes(width: u32, height: u32, bit_depth: u8) -> usize {
+    let (w, h) = (width as usize, height as usize);
+    let bps = if bit_depth > 8 { 2 } else { 1 };
+    (w * h + 2 * w.div_ceil(2) * h.div_ceil(2)) * bps
+}
+
 /// FFmpeg decoding behind [`Decoder`].
 pub struct FfmpegDecoder {
     codec: VideoCodec,
@@ -65,7 +80,11 @@ pub struct FfmpegDecoder {
     bit_depth: u8,
     child: Option<Child>,
     stdin: Option<ChildStdin>,
-    frames: Option<Receiver<Vec<u8>>>,
+    /// The size of each picture to come, in output order, for the reader.
+    sizes: Option<Sender<(u32, u32)>>,
+    /// VP9 only: picture sizes from the frame headers.
+    vp9_sizes: Option<FrameSizes>,
+    frames: Option<Receiver<Picture>>,
     reader: Option<JoinHandle<()>>,
     pending: PendingPts,
     frame_no: u64,
@@ -87,6 +106,8 @@ impl FfmpegDecoder {
             bit_depth: info.bit_depth,
             child: None,
             stdin: None,
+            sizes: None,
+            vp9_sizes: None,
             frames: None,
             reader: None,
             pending: PendingPts::default(),
@@ -94,12 +115,6 @@ impl FfmpegDecoder {
         };
         d.start()?;
         Ok(d)
-    }
-
-    fn frame_bytes(&self) -> usize {
-        let (w, h) = (self.width as usize, self.height as usize);
-        let bps = if self.bit_depth > 8 { 2 } else { 1 };
-        (w * h + 2 * w.div_ceil(2) * h.div_ceil(2)) * bps
     }
 
     fn start(&mut self) -> Result<(), DecodeError> {
@@ -120,6 +135,11 @@ impl FfmpegDecoder {
             // on a pipe, and `-flags low_delay` would break B-frame order.
             .args(["-probesize", "32"])
             .args(["-f", format, "-i", "pipe:0"])
+            .args(if self.codec == VideoCodec::VP9 {
+                &["-autoscale", "0"][..]
+            } else {
+                &[]
+            })
             .args([
                 "-map",
                 "0:v:0",
@@ -152,31 +172,34 @@ impl FfmpegDecoder {
                 .write_all(&ivf_header(self.codec, self.width, self.height))
                 .map_err(|e| DecodeError::Ffmpeg(e.to_string()))?;
         }
-        let size = self.frame_bytes();
+        let bit_depth = self.bit_depth;
         let (tx, rx) = mpsc::channel();
+        let (sizes_tx, sizes_rx) = mpsc::channel::<(u32, u32)>();
         let reader = std::thread::spawn(move || {
-            loop {
-                let mut buf = vec![0u8; size];
-                if stdout.read_exact(&mut buf).is_err() || tx.send(buf).is_err() {
+            while let Ok((w, h)) = sizes_rx.recv() {
+                let mut buf = vec![0u8; frame_bytes(w, h, bit_depth)];
+                if stdout.read_exact(&mut buf).is_err() || tx.send((buf, w, h)).is_err() {
                     return;
                 }
             }
         });
         self.child = Some(child);
         self.stdin = Some(stdin);
+        self.sizes = Some(sizes_tx);
+        self.vp9_sizes = (self.codec == VideoCodec::VP9).then(FrameSizes::new);
         self.frames = Some(rx);
         self.reader = Some(reader);
         self.frame_no = 0;
         Ok(())
     }
 
-    fn frame_from(&mut self, buf: Vec<u8>) -> DecodedFrame {
-        let (w, h) = (self.width as usize, self.height as usize);
+    fn frame_from(&mut self, (buf, width, height): Picture) -> DecodedFrame {
+        let (w, h) = (width as usize, height as usize);
         let bps = if self.bit_depth > 8 { 2 } else { 1 };
         let (ys, cs) = (w * h * bps, w.div_ceil(2) * h.div_ceil(2) * bps);
         DecodedFrame {
-            width: self.width,
-            height: self.height,
+            width,
+            height,
             bit_depth: self.bit_depth,
             pts: self.pending.pop_smallest().unwrap_or_default(),
             planes: [
@@ -199,6 +222,7 @@ impl FfmpegDecoder {
 
     fn stop(&mut self) {
         self.stdin.take();
+        self.sizes.take();
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
@@ -236,6 +260,21 @@ impl Decoder for FfmpegDecoder {
     }
 
     fn push(&mut self, sample: SampleIn<'_>) -> Result<Vec<DecodedFrame>, DecodeError> {
+        let sizes = match &mut self.vp9_sizes {
+            Some(tracker) => tracker
+                .shown_sizes(sample.data)
+                .map_err(|e| DecodeError::Sample {
+                    codec: self.codec.to_string(),
+                    pts: sample.pts,
+                    message: e.to_string(),
+                })?,
+            None => vec![(self.width, self.height)],
+        };
+        if let Some(tx) = &self.sizes {
+            for size in &sizes {
+                let _ = tx.send(*size);
+            }
+        }
         self.pending.push(sample.pts);
         let mut packet = Vec::with_capacity(sample.data.len() + 12);
         if !matches!(self.codec, VideoCodec::H264 | VideoCodec::H265) {
@@ -257,6 +296,7 @@ impl Decoder for FfmpegDecoder {
 
     fn flush(&mut self) -> Result<Vec<DecodedFrame>, DecodeError> {
         self.stdin.take(); // end of input: ffmpeg drains and exits
+        self.sizes.take(); // the reader ends after the sizes already sent
         let mut out = Vec::new();
         while let Some(buf) = self.frames.as_ref().and_then(|rx| rx.recv().ok()) {
             out.push(self.frame_from(buf));

@@ -14,6 +14,7 @@ pub mod h265;
 pub mod nal;
 pub mod vp8;
 pub mod vp9;
+pub mod vp9_sizes;
 
 use reel_types::VideoCodec;
 use thiserror::Error;
