@@ -16,9 +16,15 @@
 //!   of the playhead while a viewer plays.
 //!
 //! Design decisions:
-//! - **In-process where it matters**: the codecs robots log live (H.264,
-//!   AV1) decode without a process round trip: one sample in, one picture
-//!   out for streams without B-frames, so the newest frame shows at once.
+//! - **In-process where it matters**: decoding never needs a process round
+//!   trip where FFmpeg is installed (libavcodec is loaded at run time, so
+//!   reel builds without FFmpeg), and H.264/AV1 decode in-process even
+//!   without it: one sample in, one picture out for streams without
+//!   B-frames, so the newest frame of a live stream shows at once.
+//! - **The stream's own color description**: pictures carry the matrix and
+//!   range from the keyframe headers, not what a backend happens to report.
+//! - **One frame cache, shared by seeking, scrubbing and prefetch**: every
+//!   decoded picture goes to it; `Playback` fills it ahead of the playhead.
 //! - **PTS travels with every picture**: decoders that lose timestamps get
 //!   them back from the set of pending PTS (pictures leave in presentation
 //!   order), so B-frames are handled the same way everywhere.
