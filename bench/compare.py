@@ -303,7 +303,9 @@ than reel). Inputs: {N} frames of 640x480 RGB8 (reel's synthetic pattern),
   muxes them with PyAV. {notes.get("5", "")}
 - 6: Rerun's MP4 reader re-encodes files with B-frames through ffmpeg; reel
   copies the samples.
-- 7: reel decodes H.264 without B-frames in-process (openh264) and AV1 with
-  libdav1d; it is slower than FFmpeg's decoders in throughput (see README).
+- 7: reel decodes in-process — H.264 with FFmpeg's libavcodec (loaded at run
+  time), AV1 with libdav1d — in playback mode, copying each picture out into
+  its frame cache (512 MiB, filling from empty); ffmpeg decodes to `-f null`.
+  `cargo bench -p reel-cli --bench decode` separates the two costs.
 """
 (Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md").write_text(md)
