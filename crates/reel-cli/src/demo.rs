@@ -150,6 +150,10 @@ pub fn run(out: &Path, frames: u32) -> Result<()> {
         "  reel print {} --entity /camera/h264 --limit 5",
         out.display()
     );
+    println!(
+        "  reel frame {} --entity /camera/av1 --time 1s -o frame.png    (the frame shown at 1 s, decoded)",
+        out.display()
+    );
     println!("  ffplay {}    (or any video player)", mp4.display());
     println!(
         "(reel's own viewer is not built yet; any Arrow reader can read the chunks, see docs/FORMAT.md.)"
