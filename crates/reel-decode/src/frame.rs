@@ -87,6 +87,17 @@ impl DecodedFrame {
     /// Converts to RGB8 with the frame's matrix and range (chroma upsampled
     /// by nearest sample; 10/12-bit scaled to 8).
     pub fn to_rgb8(&self) -> Vec<u8> {
+        self.to_rgb_pixels(3)
+    }
+
+    /// Like [`to_rgb8`](Self::to_rgb8), with an opaque alpha byte per pixel
+    /// (the layout GPU textures take).
+    pub fn to_rgba8(&self) -> Vec<u8> {
+        self.to_rgb_pixels(4)
+    }
+
+    /// RGB in the first three of every `channels` bytes; the rest 255.
+    fn to_rgb_pixels(&self, channels: usize) -> Vec<u8> {
         let (w, h, cw) = (
             self.width as usize,
             self.height as usize,
@@ -103,14 +114,14 @@ impl DecodedFrame {
         } else {
             (16, 298, 292)
         };
-        let mut out = vec![0u8; w * h * 3];
+        let mut out = vec![255u8; w * h * channels];
         for y in 0..h {
             for x in 0..w {
                 let c = (self.sample(0, y * w + x) - y_off) * y_scale;
                 let ci = (y / 2) * cw + x / 2;
                 let d = (self.sample(1, ci) - 128) * c_scale / 256;
                 let e = (self.sample(2, ci) - 128) * c_scale / 256;
-                let o = &mut out[(y * w + x) * 3..];
+                let o = &mut out[(y * w + x) * channels..];
                 o[0] = ((c + cr_r * e + 128) >> 8).clamp(0, 255) as u8;
                 o[1] = ((c - cb_g * d - cr_g * e + 128) >> 8).clamp(0, 255) as u8;
                 o[2] = ((c + cb_b * d + 128) >> 8).clamp(0, 255) as u8;
@@ -139,5 +150,10 @@ mod tests {
         assert_eq!(&rgb[..3], &[0, 0, 0]);
         assert_eq!(&rgb[3..6], &[255, 255, 255]);
         assert!((i32::from(rgb[6]) - 128).abs() <= 1);
+        let rgba = f.to_rgba8();
+        assert_eq!(rgba.len(), 16);
+        for (px, rgb) in rgba.chunks(4).zip(rgb.chunks(3)) {
+            assert_eq!((&px[..3], px[3]), (rgb, 255));
+        }
     }
 }
