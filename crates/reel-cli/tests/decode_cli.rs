@@ -198,17 +198,21 @@ fn the_newest_frame_of_a_live_stream_is_ready_after_its_sample() {
     if !ffmpeg_available() {
         return;
     }
-    for name in [
-        "h264_no_bframes.mp4",
-        "h264_baseline_gop10.mp4",
-        "av1_aom.mp4",
+    for (name, backend) in [
+        ("h264_no_bframes.mp4", None),
+        ("h264_no_bframes.mp4", Some(Backend::OpenH264)),
+        ("h264_baseline_gop10.mp4", None),
+        ("h264_baseline_gop10.mp4", Some(Backend::OpenH264)),
+        ("av1_aom.mp4", None),
+        ("vp9.webm", None),
     ] {
         let path = generated_media().join(name);
         let (full, times) = source_of(&path);
         drop(full);
         let mut file = MediaFile::open(&path).unwrap();
         let track = file.video_track().unwrap().clone();
-        let mut live = FrameSource::new(track.codec);
+        let mut live = FrameSource::with_options(track.codec, backend, 64 << 20);
+        live.set_open_ended(true);
         for (i, s) in track.samples.iter().enumerate() {
             live.append(StreamSample {
                 data: Arc::from(file.read_sample(0, i).unwrap()),
@@ -216,16 +220,26 @@ fn the_newest_frame_of_a_live_stream_is_ready_after_its_sample() {
                 is_keyframe: s.is_keyframe,
             });
             let frame = live.frame_at(times[i]).unwrap().expect("newest frame");
-            assert_eq!(frame.pts, times[i]);
-            if live.backend() != Some(Backend::Ffmpeg) {
-                // In-process: one sample in, its frame out — no lookahead.
-                assert_eq!(
-                    live.stats().samples_decoded,
-                    i as u64 + 1,
-                    "{name}: frame {i}"
-                );
-            }
+            assert_eq!(frame.pts, times[i], "{name} ({backend:?}): frame {i}");
+            // In-process: one sample in, its frame out — no lookahead.
+            assert_eq!(
+                live.stats().samples_decoded,
+                i as u64 + 1,
+                "{name} ({backend:?}): frame {i}"
+            );
         }
+        assert_ne!(live.backend(), Some(Backend::Ffmpeg), "{name}");
+    }
+    // The same through Playback (a viewer's source): appended samples show at once.
+    let path = generated_media().join("h264_no_bframes.mp4");
+    let (full, times) = source_of(&path);
+    let mut source = FrameSource::new(full.codec());
+    source.set_open_ended(true);
+    let play = Playback::new(source, 1_000_000_000);
+    for (i, t) in times.iter().enumerate() {
+        play.append(full.sample(i).unwrap().clone());
+        let frame = play.frame_at(*t).unwrap().expect("newest frame");
+        assert_eq!(frame.pts, *t, "Playback: frame {i}");
     }
 }
 

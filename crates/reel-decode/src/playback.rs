@@ -67,12 +67,14 @@ impl Playback {
     /// Starts the worker; it decodes `lookahead` (in the source's time
     /// unit, e.g. 1 s in ns) past the playhead while playing.
     pub fn new(mut source: FrameSource, lookahead: i64) -> Self {
-        // Playback favours throughput (frame threads) over one-frame
-        // latency, but leaves a core to the viewer: with every core
-        // decoding, the viewer's thread waited ~1 ms for a CPU (measured).
+        // Playing a recording favours throughput (frame threads) over
+        // one-frame latency; a live (open-ended) stream keeps each frame out
+        // as soon as its sample is in. Either way a core is left to the
+        // viewer: with every core decoding, the viewer's thread waited ~1 ms
+        // for a CPU (measured).
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         source.set_options(crate::DecoderOptions {
-            low_latency: false,
+            low_latency: source.is_open_ended(),
             threads: cores.saturating_sub(1).max(1),
         });
         let shared = Arc::new(Shared {

@@ -215,6 +215,11 @@ impl FrameSource {
         self.open_ended = open_ended;
     }
 
+    /// Whether samples may still be appended (see [`set_open_ended`](Self::set_open_ended)).
+    pub fn is_open_ended(&self) -> bool {
+        self.open_ended
+    }
+
     /// Decodes with `backend` from now on (`None`: the default for the stream).
     pub fn set_backend(&mut self, backend: Option<Backend>) {
         if self.backend != backend {
