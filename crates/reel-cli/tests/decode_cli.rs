@@ -617,6 +617,11 @@ fn frames_carry_the_streams_color_matrix_and_range() {
     let dir = tempdir("color");
     for (encoder, extra, name) in [
         ("libx264", &[][..], "bt709_full.mp4"),
+        (
+            "libx265",
+            &["-x265-params", "log-level=error"][..],
+            "bt709_full_h265.mp4",
+        ),
         ("libaom-av1", &["-cpu-used", "8"][..], "bt709_full_av1.mkv"),
         (
             "libvpx-vp9",

@@ -58,6 +58,8 @@ pub struct Sps {
     pub height: u32,
     /// `sps_max_num_reorder_pics` of the highest sub-layer.
     pub max_num_reorder_frames: u32,
+    /// VUI color description (unspecified when absent).
+    pub color: super::ColorInfo,
 }
 
 fn parse_ptl(
@@ -154,7 +156,7 @@ impl Sps {
         if bit_depth_luma > 16 || bit_depth_chroma > 16 {
             return Err(BitstreamError::Invalid("bit depth above 16"));
         }
-        let _log2_max_poc_lsb = r.ue()?;
+        let poc_lsb_bits = r.ue()?.saturating_add(4);
         let ordering_info_present = r.bit()?;
         let mut max_num_reorder_frames = 0;
         let first = if ordering_info_present {
@@ -167,6 +169,8 @@ impl Sps {
             max_num_reorder_frames = r.ue()?;
             let _max_latency_increase = r.ue()?;
         }
+        // A VUI that does not parse leaves the color unspecified, not the SPS unread.
+        let color = super::h265_vui::color(&mut r, poc_lsb_bits).unwrap_or_default();
         Ok(Self {
             ptl,
             max_sub_layers: max_sub_layers_minus1 as u8 + 1,
@@ -177,6 +181,7 @@ impl Sps {
             width: (u64::from(width) - cw) as u32,
             height: (u64::from(height) - ch) as u32,
             max_num_reorder_frames,
+            color,
         })
     }
 

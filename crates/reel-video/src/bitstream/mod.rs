@@ -11,6 +11,7 @@ pub mod av1;
 pub mod bits;
 pub mod h264;
 pub mod h265;
+mod h265_vui;
 pub mod nal;
 pub mod vp8;
 pub mod vp9;
@@ -69,9 +70,8 @@ pub struct StreamInfo {
     pub chroma_format: &'static str,
     /// Frames a decoder may have to hold back for reordering (0: none).
     pub max_num_reorder_frames: u32,
-    /// Color description (H.264 VUI, AV1 color config, VP9 color space;
-    /// the unspecified default for H.265 and VP8, whose headers reel does
-    /// not read for it).
+    /// Color description (H.264/H.265 VUI, AV1 color config, VP9 color
+    /// space; BT.601 for VP8).
     pub color: ColorInfo,
 }
 
@@ -125,7 +125,7 @@ pub fn stream_info(codec: VideoCodec, sample: &[u8]) -> Option<StreamInfo> {
                 bit_depth: s.bit_depth_luma,
                 chroma_format: chroma_name(s.chroma_format_idc),
                 max_num_reorder_frames: s.max_num_reorder_frames,
-                color: ColorInfo::default(),
+                color: s.color,
             })
         }
         VideoCodec::AV1 => {
