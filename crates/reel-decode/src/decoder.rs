@@ -102,7 +102,7 @@ impl PendingPts {
 }
 
 /// Any backend, with the color description of the stream stamped on its
-/// pictures: read from each keyframe's headers (H.264 VUI, AV1 color
+/// pictures: read from each keyframe's headers (H.264/H.265 VUI, AV1 color
 /// config, VP9 color space), so conversion to RGB uses the stream's matrix
 /// and range whatever the backend reports.
 pub(crate) struct WithColor {
