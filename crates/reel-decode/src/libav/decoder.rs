@@ -72,7 +72,11 @@ impl LibavDecoder {
                 // per thread back.
                 set_option(api, d.ctx, "thread_type", "slice").map_err(setup_err)?;
                 if codec == VideoCodec::AV1 {
-                    // Newer FFmpeg only (6.0+); older ones keep libdav1d's default.
+                    // libdav1d's frame delay: 1 with the low-delay flag
+                    // (FFmpeg 5.1's wrapper reads that; `max_frame_delay`
+                    // is an option only in newer ones). H.264/H.265 must not
+                    // get the flag: it would break B-frame order.
+                    set_option(api, d.ctx, "flags", "+low_delay").map_err(setup_err)?;
                     let _ = set_option(api, d.ctx, "max_frame_delay", "1");
                 }
             }
