@@ -110,3 +110,6 @@ cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
 log "cargo test"
 # The pyarrow test must not skip itself here: this script installed pyarrow.
 REEL_REQUIRE_PYARROW=1 cargo test --workspace --locked "${FEATURES[@]}"
+
+log "decode tests without FFmpeg's libraries in-process (openh264 and the ffmpeg process as defaults)"
+REEL_LIBAVCODEC=off cargo test -p reel-cli --locked "${FEATURES[@]}" --test decode_cli

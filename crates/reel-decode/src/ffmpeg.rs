@@ -78,6 +78,8 @@ pub struct FfmpegDecoder {
     width: u32,
     height: u32,
     bit_depth: u8,
+    /// Full-range samples: kept so (no conversion to limited range).
+    full_range: bool,
     child: Option<Child>,
     stdin: Option<ChildStdin>,
     /// The size of each picture to come, in output order, for the reader.
@@ -104,6 +106,7 @@ impl FfmpegDecoder {
             width: info.width,
             height: info.height,
             bit_depth: info.bit_depth,
+            full_range: info.color.full_range,
             child: None,
             stdin: None,
             sizes: None,
@@ -137,6 +140,13 @@ impl FfmpegDecoder {
             .args(["-f", format, "-i", "pipe:0"])
             .args(if self.codec == VideoCodec::VP9 {
                 &["-autoscale", "0"][..]
+            } else {
+                &[]
+            })
+            // Converting a full-range picture to plain yuv420p would also
+            // squeeze it to limited range; this keeps the decoded samples.
+            .args(if self.full_range {
+                &["-vf", "scale=out_range=full"][..]
             } else {
                 &[]
             })
