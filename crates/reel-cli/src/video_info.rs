@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use anyhow::Result;
+use reel_decode::Backend;
 use reel_video::MediaFile;
 use serde::Serialize;
 
@@ -34,6 +35,8 @@ struct Track {
     duration_ns: i64,
     first_pts_ns: Option<i64>,
     bytes: u64,
+    /// The decoder `reel frame` (and the viewers) would use.
+    decoder: String,
 }
 
 #[derive(Serialize)]
@@ -43,8 +46,32 @@ struct Other {
     codec: String,
 }
 
+/// Which decoder takes track `index`, judged from its first keyframe.
+fn decoder_for(file: &mut MediaFile, index: usize) -> String {
+    let track = &file.tracks[index];
+    let codec = track.codec;
+    let key = track
+        .samples
+        .iter()
+        .position(|s| s.is_keyframe)
+        .unwrap_or(0);
+    let sample = file.read_sample(index, key).unwrap_or_default();
+    match reel_decode::default_backend(codec, &sample) {
+        Backend::Libav => format!(
+            "FFmpeg's libavcodec {}, in-process",
+            reel_decode::libav::version().unwrap_or_default()
+        ),
+        Backend::Dav1d => "libdav1d, in-process".into(),
+        Backend::OpenH264 => "openh264, in-process".into(),
+        Backend::Ffmpeg => format!("an ffmpeg process ({})", reel_decode::ffmpeg::ffmpeg_path()),
+    }
+}
+
 pub fn run(media: &Path, json: bool, timestamps: bool) -> Result<()> {
-    let file = MediaFile::open(media)?;
+    let mut file = MediaFile::open(media)?;
+    let decoders: Vec<String> = (0..file.tracks.len())
+        .map(|i| decoder_for(&mut file, i))
+        .collect();
     if timestamps {
         let track = file.video_track()?;
         let mut out = String::with_capacity(track.samples.len() * 12);
@@ -62,7 +89,8 @@ pub fn run(media: &Path, json: bool, timestamps: bool) -> Result<()> {
         tracks: file
             .tracks
             .iter()
-            .map(|t| Track {
+            .zip(decoders)
+            .map(|(t, decoder)| Track {
                 track_id: t.track_id,
                 codec: t.codec.to_string(),
                 container_codec: t.container_codec.clone(),
@@ -79,6 +107,7 @@ pub fn run(media: &Path, json: bool, timestamps: bool) -> Result<()> {
                 duration_ns: t.duration_ns(),
                 first_pts_ns: t.frame_timestamps_ns().first().copied(),
                 bytes: t.samples.iter().map(|s| s.size()).sum(),
+                decoder,
             })
             .collect(),
         other_tracks: file
@@ -122,6 +151,7 @@ pub fn run(media: &Path, json: bool, timestamps: bool) -> Result<()> {
                 String::new()
             }
         );
+        println!("    decodes with {}", t.decoder);
     }
     for o in &info.other_tracks {
         println!(

@@ -498,6 +498,14 @@ fn reel_frame_writes_the_png_ffmpeg_shows() {
         psnr > 40.0,
         "PNG vs ffmpeg's RGB of the same frame: {psnr:.1} dB"
     );
+    // video-info says which decoder takes the file.
+    let info = reel_ok(&["video-info", path.to_str().unwrap()]);
+    let expected = if libav() {
+        "decodes with FFmpeg's libavcodec"
+    } else {
+        "decodes with an ffmpeg process"
+    };
+    assert!(info.contains(expected), "{info}");
     // Every decoder that takes the stream writes the same picture, and says which it was.
     let png = std::fs::read(&out).unwrap();
     for (choice, name) in [("libav", "Libav"), ("ffmpeg", "Ffmpeg")] {
