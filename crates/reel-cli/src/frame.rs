@@ -1,7 +1,7 @@
 //! `reel frame`: the frame shown at a time, as a PNG.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
@@ -142,19 +142,38 @@ impl DecoderChoice {
     }
 }
 
-/// What `reel frame` was asked for.
-pub struct FrameArgs<'a> {
-    pub source: &'a Path,
-    pub entity: Option<&'a str>,
-    pub time: Option<i64>,
-    pub timeline: Option<&'a str>,
-    pub seq: Option<&'a str>,
-    pub at: Option<i64>,
-    pub decoder: DecoderChoice,
-    pub out: &'a Path,
+/// What `reel frame` takes.
+#[derive(Debug, clap::Args)]
+pub struct FrameArgs {
+    /// A recording (.reel) or a video file (MP4, MOV, MKV, WebM, IVF).
+    source: PathBuf,
+    /// Video entity (recordings only): a VideoStream, an AssetVideo, or
+    /// VideoFrameReference rows pointing at either.
+    #[arg(long, short)]
+    entity: Option<String>,
+    /// Time on a duration/timestamp timeline (recordings), e.g. 12.5s.
+    #[arg(long, value_parser = crate::time_arg::parse_ns, conflicts_with_all = ["seq", "at"])]
+    time: Option<i64>,
+    /// The timeline of --time (default: the entity's first duration timeline).
+    #[arg(long)]
+    timeline: Option<String>,
+    /// Position on a sequence timeline (recordings), e.g. frame=300.
+    #[arg(long, conflicts_with = "at")]
+    seq: Option<String>,
+    /// Media time in a video file (as ffprobe's pts_time), e.g. 12.5s.
+    #[arg(long, value_parser = crate::time_arg::parse_ns)]
+    at: Option<i64>,
+    /// Decoder to use (auto: FFmpeg's libavcodec in-process where
+    /// installed, libdav1d for AV1, openh264 for H.264 without
+    /// B-frames, else an ffmpeg process).
+    #[arg(long, value_enum, default_value_t = DecoderChoice::Auto)]
+    decoder: DecoderChoice,
+    /// Output PNG.
+    #[arg(long, short)]
+    out: PathBuf,
 }
 
-pub fn run(args: FrameArgs<'_>) -> Result<()> {
+pub fn run(args: FrameArgs) -> Result<()> {
     let FrameArgs {
         source,
         entity,
@@ -165,6 +184,8 @@ pub fn run(args: FrameArgs<'_>) -> Result<()> {
         decoder,
         out,
     } = args;
+    let (source, out) = (source.as_path(), out.as_path());
+    let (entity, timeline, seq) = (entity.as_deref(), timeline.as_deref(), seq.as_deref());
     let head = std::fs::read(source)
         .map(|b| b.get(..8).map(<[u8]>::to_vec).unwrap_or_default())
         .with_context(|| format!("reading {}", source.display()))?;

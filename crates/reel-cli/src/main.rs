@@ -100,34 +100,7 @@ enum Command {
         fps: Option<f64>,
     },
     /// Write the frame shown at a time as a PNG, from a recording or a video file.
-    Frame {
-        /// A recording (.reel) or a video file (MP4, MOV, MKV, WebM, IVF).
-        source: PathBuf,
-        /// Video entity (recordings only): a VideoStream, an AssetVideo, or
-        /// VideoFrameReference rows pointing at either.
-        #[arg(long, short)]
-        entity: Option<String>,
-        /// Time on a duration/timestamp timeline (recordings), e.g. 12.5s.
-        #[arg(long, value_parser = time_arg::parse_ns, conflicts_with_all = ["seq", "at"])]
-        time: Option<i64>,
-        /// The timeline of --time (default: the entity's first duration timeline).
-        #[arg(long)]
-        timeline: Option<String>,
-        /// Position on a sequence timeline (recordings), e.g. frame=300.
-        #[arg(long, conflicts_with = "at")]
-        seq: Option<String>,
-        /// Media time in a video file (as ffprobe's pts_time), e.g. 12.5s.
-        #[arg(long, value_parser = time_arg::parse_ns)]
-        at: Option<i64>,
-        /// Decoder to use (auto: FFmpeg's libavcodec in-process where
-        /// installed, libdav1d for AV1, openh264 for H.264 without
-        /// B-frames, else an ffmpeg process).
-        #[arg(long, value_enum, default_value_t = frame::DecoderChoice::Auto)]
-        decoder: frame::DecoderChoice,
-        /// Output PNG.
-        #[arg(long, short)]
-        out: PathBuf,
-    },
+    Frame(frame::FrameArgs),
     /// Turn an Image/EncodedImage series into an H.264 or AV1 VideoStream; copy the rest.
     Transcode {
         /// The recording (.reel).
@@ -184,25 +157,7 @@ fn main() -> ExitCode {
             limit,
         } => print::run(&file, entity.as_deref(), limit),
         Command::Demo { out, frames } => demo::run(&out, frames),
-        Command::Frame {
-            source,
-            entity,
-            time,
-            timeline,
-            seq,
-            at,
-            decoder,
-            out,
-        } => frame::run(frame::FrameArgs {
-            source: &source,
-            entity: entity.as_deref(),
-            time,
-            timeline: timeline.as_deref(),
-            seq: seq.as_deref(),
-            at,
-            decoder,
-            out: &out,
-        }),
+        Command::Frame(args) => frame::run(args),
         Command::Transcode {
             file,
             entity,
