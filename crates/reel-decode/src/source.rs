@@ -312,6 +312,8 @@ impl FrameSource {
                     self.cache.insert(fr);
                 }
                 self.in_flight.clear();
+                // A drained decoder starts again at a keyframe.
+                self.started_at = None;
                 if done {
                     // The frame never came out: report why.
                     return Err(last_error.unwrap_or_else(|| DecodeError::Sample {
@@ -320,7 +322,6 @@ impl FrameSource {
                         message: "the decoder produced no picture for this sample".into(),
                     }));
                 }
-                self.started_at = None;
                 break;
             }
         }
