@@ -108,6 +108,9 @@ impl LibavDecoder {
             let Some(data) = data else {
                 return (api.avcodec_send_packet)(self.ctx, ptr::null());
             };
+            if data.len() > (c_int::MAX as usize) - PADDING {
+                return -22; // EINVAL: larger than an AVPacket holds
+            }
             let buf = (api.av_malloc)(data.len() + PADDING).cast::<u8>();
             if buf.is_null() {
                 return -12; // ENOMEM
