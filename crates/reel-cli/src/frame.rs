@@ -1,12 +1,14 @@
 //! `reel frame`: the frame shown at a time, as a PNG.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use reel_decode::{Backend, DecodedFrame, FrameSource, StreamSample};
 use reel_sdk::{AssetVideo, EntityPath, MediaFile, Store, VideoFrameReference, VideoStream};
+use reel_store::format::MAGIC;
 use reel_store::{RecordingReader, RowHandle};
 use reel_types::{TimeType, VideoCodec};
 
@@ -186,10 +188,12 @@ pub fn run(args: FrameArgs) -> Result<()> {
     } = args;
     let (source, out) = (source.as_path(), out.as_path());
     let (entity, timeline, seq) = (entity.as_deref(), timeline.as_deref(), seq.as_deref());
-    let head = std::fs::read(source)
-        .map(|b| b.get(..8).map(<[u8]>::to_vec).unwrap_or_default())
+    // The magic only: a recording is then read through its index, not whole.
+    let mut head = Vec::with_capacity(MAGIC.len());
+    std::fs::File::open(source)
+        .and_then(|f| f.take(MAGIC.len() as u64).read_to_end(&mut head))
         .with_context(|| format!("reading {}", source.display()))?;
-    let is_recording = head.starts_with(b"\x89REEL");
+    let is_recording = head == MAGIC;
     // The frames, the time to show, and what to say when there is no frame.
     let (mut frames, t, none_there) = if !is_recording {
         let at = at.context("a video file takes --at TIME (media time, e.g. 12.5s)")?;
