@@ -6,7 +6,7 @@ use std::ptr;
 use reel_types::VideoCodec;
 
 use super::{
-    Api, AvFrameHead, ERROR_EOF, Opaque, PADDING, api, decoder_name, error_text, set_option,
+    Api, AvFrameHead, ERROR_EOF, Opaque, PADDING, api, error_text, find_decoder, set_option,
 };
 use crate::DecodeError;
 use crate::decoder::{Backend, Decoder, DecoderOptions, PendingPts, SampleIn};
@@ -42,12 +42,11 @@ impl LibavDecoder {
     /// Opens FFmpeg's decoder for `codec`.
     pub fn new(codec: VideoCodec, options: DecoderOptions) -> Result<Self, DecodeError> {
         let api = api().map_err(setup_err)?;
-        let name = decoder_name(codec)
+        let av_codec = find_decoder(api, codec)
             .ok_or_else(|| setup_err(format!("this FFmpeg has no {codec} decoder")))?;
         // SAFETY: each pointer is checked before use; `Drop` frees what was
         // allocated if a later step fails.
         unsafe {
-            let av_codec = (api.avcodec_find_decoder_by_name)(name.as_ptr());
             let d = Self {
                 api,
                 codec,

@@ -83,19 +83,17 @@ const MIN_VERSION: (u32, u32) = (59, 37);
 /// libavcodec majors reel knows, newest first, with their libavutil.
 const MAJORS: [(u32, u32); 4] = [(62, 60), (61, 59), (60, 58), (59, 57)];
 
-fn library_names(stem: &str, major: u32) -> [String; 2] {
+/// Where the library of `stem` (`avcodec`, `avutil`) with `major` is found.
+fn library_names(stem: &str, major: u32) -> Vec<String> {
     if cfg!(target_os = "macos") {
-        [
+        vec![
             format!("lib{stem}.{major}.dylib"),
             format!("/opt/homebrew/lib/lib{stem}.{major}.dylib"),
         ]
     } else if cfg!(windows) {
-        [format!("{stem}-{major}.dll"), format!("{stem}-{major}.dll")]
+        vec![format!("{stem}-{major}.dll")]
     } else {
-        [
-            format!("lib{stem}.so.{major}"),
-            format!("lib{stem}.so.{major}"),
-        ]
+        vec![format!("lib{stem}.so.{major}")]
     }
 }
 
@@ -185,29 +183,25 @@ pub(crate) fn api() -> Result<&'static Api, String> {
     API.get_or_init(load).as_ref().map_err(Clone::clone)
 }
 
-/// The libavcodec decoder reel uses for `codec`, if it is built in.
-pub(crate) fn decoder_name(codec: reel_types::VideoCodec) -> Option<&'static CStr> {
+/// FFmpeg's decoder for `codec`, if the loaded library has it.
+pub(crate) fn find_decoder(api: &Api, codec: reel_types::VideoCodec) -> Option<*const Opaque> {
     use reel_types::VideoCodec as C;
-    let api = api().ok()?;
-    let names: &[&'static CStr] = match codec {
-        C::H264 => &[c"h264"],
-        C::H265 => &[c"hevc"],
-        C::VP8 => &[c"vp8"],
-        C::VP9 => &[c"vp9"],
+    let name: &CStr = match codec {
+        C::H264 => c"h264",
+        C::H265 => c"hevc",
+        C::VP8 => c"vp8",
+        C::VP9 => c"vp9",
         // FFmpeg's own AV1 decoder needs a GPU; libdav1d is the software one.
-        C::AV1 => &[c"libdav1d"],
-        #[allow(unreachable_patterns)]
-        _ => &[],
+        C::AV1 => c"libdav1d",
     };
-    names.iter().copied().find(|n| {
-        // SAFETY: a lookup by NUL-terminated name.
-        !unsafe { (api.avcodec_find_decoder_by_name)(n.as_ptr()) }.is_null()
-    })
+    // SAFETY: a lookup by NUL-terminated name.
+    let found = unsafe { (api.avcodec_find_decoder_by_name)(name.as_ptr()) };
+    (!found.is_null()).then_some(found)
 }
 
 /// Whether libavcodec is loaded and decodes `codec`.
 pub fn available(codec: reel_types::VideoCodec) -> bool {
-    decoder_name(codec).is_some()
+    api().is_ok_and(|api| find_decoder(api, codec).is_some())
 }
 
 /// The libavcodec version loaded ("59.37.100"), or why none was.
