@@ -305,13 +305,15 @@ fn main() {
         for (k, wait) in waits.iter_mut().enumerate() {
             let (mut source, times) = load(path);
             source.set_low_latency(false);
-            let play = (k == 1).then(|| Playback::new(load(path).0, 1_000_000_000));
+            let mut frame_at: Box<dyn FnMut(i64)> = if k == 1 {
+                let play = Playback::new(source, 1_000_000_000);
+                Box::new(move |t| drop(play.frame_at(t).unwrap().unwrap()))
+            } else {
+                Box::new(move |t| drop(source.frame_at(t).unwrap().unwrap()))
+            };
             for t in &times[..150] {
                 let start = Instant::now();
-                match &play {
-                    Some(p) => p.frame_at(*t).unwrap().unwrap(),
-                    None => source.frame_at(*t).unwrap().unwrap(),
-                };
+                frame_at(*t);
                 wait.push(start.elapsed().as_secs_f64() * 1e3);
                 std::thread::sleep(draw);
             }
