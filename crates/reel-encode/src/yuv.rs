@@ -124,24 +124,6 @@ pub fn to_i420(image: &Image) -> Result<I420, EncodeError> {
     }
 }
 
-/// BT.601 limited-range I420 back to RGB8 (for tests and quality checks).
-pub fn i420_to_rgb(p: &I420) -> Vec<u8> {
-    let (w, h, cw) = (p.width as usize, p.height as usize, p.chroma_width());
-    let mut out = vec![0u8; w * h * 3];
-    for y in 0..h {
-        for x in 0..w {
-            let c = i32::from(p.y[y * w + x]) - 16;
-            let d = i32::from(p.u[(y / 2) * cw + x / 2]) - 128;
-            let e = i32::from(p.v[(y / 2) * cw + x / 2]) - 128;
-            let o = &mut out[(y * w + x) * 3..];
-            o[0] = ((298 * c + 409 * e + 128) >> 8).clamp(0, 255) as u8;
-            o[1] = ((298 * c - 100 * d - 208 * e + 128) >> 8).clamp(0, 255) as u8;
-            o[2] = ((298 * c + 516 * d + 128) >> 8).clamp(0, 255) as u8;
-        }
-    }
-    out
-}
-
 /// Peak signal-to-noise ratio of two equally sized 8-bit buffers, in dB
 /// (`f64::INFINITY` when identical).
 pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
@@ -163,6 +145,25 @@ pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// BT.601 limited-range I420 back to RGB8, to check `to_i420` against.
+    /// (Decoded pictures convert with `reel_decode::DecodedFrame::to_rgb8`.)
+    fn i420_to_rgb(p: &I420) -> Vec<u8> {
+        let (w, h, cw) = (p.width as usize, p.height as usize, p.chroma_width());
+        let mut out = vec![0u8; w * h * 3];
+        for y in 0..h {
+            for x in 0..w {
+                let c = i32::from(p.y[y * w + x]) - 16;
+                let d = i32::from(p.u[(y / 2) * cw + x / 2]) - 128;
+                let e = i32::from(p.v[(y / 2) * cw + x / 2]) - 128;
+                let o = &mut out[(y * w + x) * 3..];
+                o[0] = ((298 * c + 409 * e + 128) >> 8).clamp(0, 255) as u8;
+                o[1] = ((298 * c - 100 * d - 208 * e + 128) >> 8).clamp(0, 255) as u8;
+                o[2] = ((298 * c + 516 * d + 128) >> 8).clamp(0, 255) as u8;
+            }
+        }
+        out
+    }
 
     #[test]
     fn rgb_round_trip_is_close() {
