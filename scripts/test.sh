@@ -112,4 +112,4 @@ log "cargo test"
 REEL_REQUIRE_PYARROW=1 cargo test --workspace --locked "${FEATURES[@]}"
 
 log "decode tests without FFmpeg's libraries in-process (openh264 and the ffmpeg process as defaults)"
-REEL_LIBAVCODEC=off cargo test -p reel-cli --locked "${FEATURES[@]}" --test decode_cli
+REEL_LIBAVCODEC=off cargo test -p reel-cli --locked "${FEATURES[@]}" --test decode_cli --test pixels_cli

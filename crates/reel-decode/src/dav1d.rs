@@ -2,11 +2,11 @@
 //! `libdav1d-dev` 1.0, which the `dav1d` crate 0.9 binds — newer crate
 //! versions need libdav1d ≥ 1.3).
 
-use dav1d::{Decoder as Dav1d, Error as DavError, PlanarImageComponent, Settings};
+use dav1d::{Decoder as Dav1d, Error as DavError, PixelLayout, PlanarImageComponent, Settings};
 
 use crate::DecodeError;
 use crate::decoder::{Backend, Decoder, DecoderOptions, SampleIn};
-use crate::frame::{DecodedFrame, Matrix};
+use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
 
 /// libdav1d behind [`Decoder`]; pictures carry their sample's timestamp.
 pub struct Dav1dDecoder {
@@ -29,32 +29,47 @@ fn new_raw(options: DecoderOptions) -> Result<Dav1d, DecodeError> {
 }
 
 fn copy_picture(p: &dav1d::Picture) -> DecodedFrame {
-    let (w, h) = (p.width() as usize, p.height() as usize);
     let depth = p.bit_depth() as u8;
+    let mut frame = DecodedFrame {
+        width: p.width(),
+        height: p.height(),
+        bit_depth: depth,
+        layout: match p.pixel_layout() {
+            PixelLayout::I400 => ChromaLayout::Mono,
+            PixelLayout::I420 => ChromaLayout::Yuv420,
+            PixelLayout::I422 => ChromaLayout::Yuv422,
+            PixelLayout::I444 => ChromaLayout::Yuv444,
+        },
+        pts: p.timestamp().unwrap_or_default(),
+        planes: Default::default(),
+        full_range: false,
+        matrix: Matrix::Bt601,
+    };
     let bytes = if depth > 8 { 2 } else { 1 };
+    let (w, h, cw, ch) = (
+        frame.width as usize,
+        frame.height as usize,
+        frame.chroma_width(),
+        frame.chroma_height(),
+    );
     let plane = |c: PlanarImageComponent, pw: usize, ph: usize| -> Vec<u8> {
+        let mut out = crate::pool::buffer(pw * ph * bytes);
+        if pw == 0 {
+            return out; // monochrome: libdav1d has no chroma planes
+        }
         let data = p.plane(c);
         let stride = p.stride(c) as usize;
-        let mut out = crate::pool::buffer(pw * ph * bytes);
         for row in 0..ph {
             out.extend_from_slice(&data[row * stride..row * stride + pw * bytes]);
         }
         out
     };
-    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
-    DecodedFrame {
-        width: w as u32,
-        height: h as u32,
-        bit_depth: depth,
-        pts: p.timestamp().unwrap_or_default(),
-        planes: [
-            plane(PlanarImageComponent::Y, w, h),
-            plane(PlanarImageComponent::U, cw, ch),
-            plane(PlanarImageComponent::V, cw, ch),
-        ],
-        full_range: false,
-        matrix: Matrix::Bt601,
-    }
+    frame.planes = [
+        plane(PlanarImageComponent::Y, w, h),
+        plane(PlanarImageComponent::U, cw, ch),
+        plane(PlanarImageComponent::V, cw, ch),
+    ];
+    frame
 }
 
 impl Dav1dDecoder {

@@ -12,6 +12,7 @@
 //! on any frame, the size its frame headers give (`vp9_sizes`), with
 //! ffmpeg's scaling to the first size turned off (`-autoscale 0`).
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -23,7 +24,7 @@ use reel_video::bitstream::vp9_sizes::FrameSizes;
 
 use crate::DecodeError;
 use crate::decoder::{Backend, Decoder, PendingPts, SampleIn};
-use crate::frame::{DecodedFrame, Matrix};
+use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
 
 /// The ffmpeg to run: `REEL_FFMPEG`, else `ffmpeg` on `PATH`.
 pub fn ffmpeg_path() -> String {
@@ -66,10 +67,26 @@ pub fn check_ffmpeg(codec: VideoCodec) -> Result<String, DecodeError> {
 /// Raw planes of one picture, and its size.
 type Picture = (Vec<u8>, u32, u32);
 
-fn frame_bytes(width: u32, height: u32, bit_depth: u8) -> usize {
+/// Bytes of each plane of a `width`×`height` picture.
+fn plane_bytes(width: u32, height: u32, bit_depth: u8, layout: ChromaLayout) -> [usize; 3] {
     let (w, h) = (width as usize, height as usize);
     let bps = if bit_depth > 8 { 2 } else { 1 };
-    (w * h + 2 * w.div_ceil(2) * h.div_ceil(2)) * bps
+    let (sx, sy) = layout.shift();
+    let chroma = if layout == ChromaLayout::Mono {
+        0
+    } else {
+        w.div_ceil(1 << sx) * h.div_ceil(1 << sy) * bps
+    };
+    [w * h * bps, chroma, chroma]
+}
+
+fn chroma_layout(chroma_format: &str) -> ChromaLayout {
+    match chroma_format {
+        "4:0:0" => ChromaLayout::Mono,
+        "4:2:2" => ChromaLayout::Yuv422,
+        "4:4:4" => ChromaLayout::Yuv444,
+        _ => ChromaLayout::Yuv420,
+    }
 }
 
 /// FFmpeg decoding behind [`Decoder`].
@@ -78,6 +95,8 @@ pub struct FfmpegDecoder {
     width: u32,
     height: u32,
     bit_depth: u8,
+    /// The stream's chroma layout, which ffmpeg is asked to keep.
+    layout: ChromaLayout,
     /// Full-range samples: kept so (no conversion to limited range).
     full_range: bool,
     child: Option<Child>,
@@ -88,8 +107,13 @@ pub struct FfmpegDecoder {
     vp9_sizes: Option<FrameSizes>,
     frames: Option<Receiver<Picture>>,
     reader: Option<JoinHandle<()>>,
+    /// The sample number of each picture, in output order (from `showinfo`).
+    numbers: Option<Receiver<u64>>,
+    /// Sample PTS by the number its IVF frame header carried.
+    numbered: BTreeMap<u64, i64>,
+    /// What IVF timestamps count from (set by the first sample after a start).
+    origin: Option<i64>,
     pending: PendingPts,
-    frame_no: u64,
 }
 
 impl FfmpegDecoder {
@@ -106,6 +130,7 @@ impl FfmpegDecoder {
             width: info.width,
             height: info.height,
             bit_depth: info.bit_depth,
+            layout: chroma_layout(info.chroma_format),
             full_range: info.color.full_range,
             child: None,
             stdin: None,
@@ -113,57 +138,64 @@ impl FfmpegDecoder {
             vp9_sizes: None,
             frames: None,
             reader: None,
+            numbers: None,
+            numbered: BTreeMap::new(),
+            origin: None,
             pending: PendingPts::default(),
-            frame_no: 0,
         };
         d.start()?;
         Ok(d)
     }
 
     fn start(&mut self) -> Result<(), DecodeError> {
-        let format = match self.codec {
-            VideoCodec::H264 => "h264",
-            VideoCodec::H265 => "hevc",
-            _ => "ivf",
-        };
-        let pix_fmt = if self.bit_depth > 8 {
-            "yuv420p10le"
-        } else {
-            "yuv420p"
-        };
+        // Every codec goes in as IVF (H.264 under its BMP fourcc):
+        // each frame header carries the sample's number as its timestamp,
+        // and `showinfo` says which number each picture came from, so a
+        // sample that yields no picture (RASL pictures after a CRA, where
+        // decoding starts) cannot shift the labels of later ones.
+        let format = "ivf";
+        let pix_fmt = self.layout.ffmpeg_pix_fmt(self.bit_depth);
+        let mut filters = vec!["showinfo".to_owned()];
+        if self.full_range {
+            // Converting a full-range picture to plain yuv420p would also
+            // squeeze it to limited range; this keeps the decoded samples.
+            filters.insert(0, "scale=out_range=full".into());
+        }
         let mut child = Command::new(ffmpeg_path())
-            .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
+            .args(["-hide_banner", "-loglevel", "info", "-nostats", "-nostdin"])
+            // Timestamps as given: no shift to 0, no dropping of jumps.
+            .arg("-copyts")
             // The smallest probe that still finds the stream's parameters;
             // `-fflags nobuffer` or `-analyzeduration 0` make ffmpeg give up
             // on a pipe, and `-flags low_delay` would break B-frame order.
             .args(["-probesize", "32"])
+            // IVF has no H.265 fourcc FFmpeg 5.1 knows: name the decoder.
+            .args(if self.codec == VideoCodec::H265 {
+                &["-c:v", "hevc"][..]
+            } else {
+                &[]
+            })
             .args(["-f", format, "-i", "pipe:0"])
             .args(if self.codec == VideoCodec::VP9 {
                 &["-autoscale", "0"][..]
             } else {
                 &[]
             })
-            // Converting a full-range picture to plain yuv420p would also
-            // squeeze it to limited range; this keeps the decoded samples.
-            .args(if self.full_range {
-                &["-vf", "scale=out_range=full"][..]
-            } else {
-                &[]
-            })
+            .args(["-vf", &filters.join(",")])
             .args([
                 "-map",
                 "0:v:0",
                 "-fps_mode",
                 "passthrough",
                 "-pix_fmt",
-                pix_fmt,
+                &pix_fmt,
                 "-f",
                 "rawvideo",
                 "pipe:1",
             ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| DecodeError::FfmpegMissing {
                 codec: self.codec.to_string(),
@@ -173,21 +205,48 @@ impl FfmpegDecoder {
             .stdout
             .take()
             .ok_or_else(|| DecodeError::Ffmpeg("no stdout".into()))?;
+        let stderr = child
+            .stderr
+            .take()
+            .ok_or_else(|| DecodeError::Ffmpeg("no stderr".into()))?;
+        let (numbers_tx, numbers_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            // `[Parsed_showinfo_1 @ 0x…] n:   3 pts:      7 pts_time:0.007 …`
+            for line in
+                std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok)
+            {
+                if std::env::var_os("REEL_DEBUG_FFMPEG").is_some() {
+                    eprintln!("ffmpeg: {line}");
+                }
+                if !line.contains("showinfo") {
+                    continue;
+                }
+                let number = line
+                    .split_once(" pts:")
+                    .and_then(|(_, rest)| rest.split_whitespace().next())
+                    .and_then(|v| v.parse::<u64>().ok());
+                if let Some(n) = number
+                    && numbers_tx.send(n).is_err()
+                {
+                    return;
+                }
+            }
+        });
         let mut stdin = child
             .stdin
             .take()
             .ok_or_else(|| DecodeError::Ffmpeg("no stdin".into()))?;
-        if format == "ivf" {
+        {
             stdin
                 .write_all(&ivf_header(self.codec, self.width, self.height))
                 .map_err(|e| DecodeError::Ffmpeg(e.to_string()))?;
         }
-        let bit_depth = self.bit_depth;
+        let (bit_depth, layout) = (self.bit_depth, self.layout);
         let (tx, rx) = mpsc::channel();
         let (sizes_tx, sizes_rx) = mpsc::channel::<(u32, u32)>();
         let reader = std::thread::spawn(move || {
             while let Ok((w, h)) = sizes_rx.recv() {
-                let mut buf = vec![0u8; frame_bytes(w, h, bit_depth)];
+                let mut buf = vec![0u8; plane_bytes(w, h, bit_depth, layout).iter().sum()];
                 if stdout.read_exact(&mut buf).is_err() || tx.send((buf, w, h)).is_err() {
                     return;
                 }
@@ -198,20 +257,20 @@ impl FfmpegDecoder {
         self.sizes = Some(sizes_tx);
         self.vp9_sizes = (self.codec == VideoCodec::VP9).then(FrameSizes::new);
         self.frames = Some(rx);
+        self.numbers = Some(numbers_rx);
         self.reader = Some(reader);
-        self.frame_no = 0;
+        self.origin = None;
         Ok(())
     }
 
     fn frame_from(&mut self, (buf, width, height): Picture) -> DecodedFrame {
-        let (w, h) = (width as usize, height as usize);
-        let bps = if self.bit_depth > 8 { 2 } else { 1 };
-        let (ys, cs) = (w * h * bps, w.div_ceil(2) * h.div_ceil(2) * bps);
+        let [ys, cs, _] = plane_bytes(width, height, self.bit_depth, self.layout);
         DecodedFrame {
             width,
             height,
             bit_depth: self.bit_depth,
-            pts: self.pending.pop_smallest().unwrap_or_default(),
+            layout: self.layout,
+            pts: self.picture_pts(),
             planes: [
                 buf[..ys].to_vec(),
                 buf[ys..ys + cs].to_vec(),
@@ -219,6 +278,23 @@ impl FfmpegDecoder {
             ],
             full_range: false,
             matrix: Matrix::Bt601,
+        }
+    }
+
+    /// The PTS of the sample the next picture came from.
+    fn picture_pts(&mut self) -> i64 {
+        // showinfo logs a picture before it is written out, so its line is
+        // there by the time the picture is.
+        let number = self
+            .numbers
+            .as_ref()
+            .and_then(|rx| rx.recv_timeout(std::time::Duration::from_secs(5)).ok());
+        match number.and_then(|n| self.numbered.remove(&n)) {
+            Some(pts) => {
+                self.pending.remove(pts);
+                pts
+            }
+            None => self.pending.pop_smallest().unwrap_or_default(),
         }
     }
 
@@ -238,6 +314,7 @@ impl FfmpegDecoder {
             let _ = c.wait();
         }
         self.frames.take();
+        self.numbers.take();
         if let Some(r) = self.reader.take() {
             let _ = r.join();
         }
@@ -249,6 +326,8 @@ fn ivf_header(codec: VideoCodec, w: u32, h: u32) -> Vec<u8> {
     let fourcc: &[u8; 4] = match codec {
         VideoCodec::AV1 => b"AV01",
         VideoCodec::VP8 => b"VP80",
+        VideoCodec::H264 => b"H264",
+        VideoCodec::H265 => b"H265",
         _ => b"VP90",
     };
     let mut v = b"DKIF".to_vec();
@@ -257,7 +336,8 @@ fn ivf_header(codec: VideoCodec, w: u32, h: u32) -> Vec<u8> {
     v.extend_from_slice(fourcc);
     v.extend_from_slice(&(w as u16).to_le_bytes());
     v.extend_from_slice(&(h as u16).to_le_bytes());
-    v.extend_from_slice(&1000u32.to_le_bytes());
+    // Time base 1/1e9: frame timestamps are sample PTS, usually ns.
+    v.extend_from_slice(&1_000_000_000u32.to_le_bytes());
     v.extend_from_slice(&1u32.to_le_bytes());
     v.extend_from_slice(&0u32.to_le_bytes());
     v.extend_from_slice(&0u32.to_le_bytes());
@@ -286,13 +366,19 @@ impl Decoder for FfmpegDecoder {
             }
         }
         self.pending.push(sample.pts);
+        // The frame header's timestamp is the sample's PTS (moved to stay
+        // positive): pictures come out with increasing timestamps, which
+        // the ffmpeg CLI keeps (numbers in decode order would look faulty
+        // to it after reordering, and it would replace them).
+        let origin = *self
+            .origin
+            .get_or_insert(sample.pts.saturating_sub(1 << 40));
+        let stamp = sample.pts.saturating_sub(origin).max(0) as u64;
+        self.numbered.insert(stamp, sample.pts);
         let mut packet = Vec::with_capacity(sample.data.len() + 12);
-        if !matches!(self.codec, VideoCodec::H264 | VideoCodec::H265) {
-            packet.extend_from_slice(&(sample.data.len() as u32).to_le_bytes());
-            packet.extend_from_slice(&self.frame_no.to_le_bytes());
-        }
+        packet.extend_from_slice(&(sample.data.len() as u32).to_le_bytes());
+        packet.extend_from_slice(&stamp.to_le_bytes());
         packet.extend_from_slice(sample.data);
-        self.frame_no += 1;
         let stdin = self
             .stdin
             .as_mut()
@@ -318,6 +404,7 @@ impl Decoder for FfmpegDecoder {
             let _ = r.join();
         }
         self.pending.clear();
+        self.numbered.clear();
         self.start()?;
         Ok(out)
     }
@@ -325,6 +412,7 @@ impl Decoder for FfmpegDecoder {
     fn reset(&mut self) -> Result<(), DecodeError> {
         self.stop();
         self.pending.clear();
+        self.numbered.clear();
         self.start()
     }
 }

@@ -46,6 +46,6 @@ mod source;
 pub use backends::{default_backend, new_decoder, new_decoder_with, openh264_decodes};
 pub use decoder::{Backend, Decoder, DecoderOptions, SampleIn};
 pub use error::DecodeError;
-pub use frame::{DecodedFrame, Matrix};
+pub use frame::{ChromaLayout, DecodedFrame, Matrix};
 pub use playback::Playback;
 pub use source::{DEFAULT_CACHE_BYTES, FrameSource, SourceStats, StreamSample};

@@ -11,7 +11,7 @@ use openh264::formats::YUVSource;
 
 use crate::DecodeError;
 use crate::decoder::{Backend, Decoder, PendingPts, SampleIn};
-use crate::frame::{DecodedFrame, Matrix};
+use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
 
 /// openh264 behind [`Decoder`].
 pub struct OpenH264Decoder {
@@ -45,6 +45,7 @@ fn copy_frame(yuv: &DecodedYUV<'_>, pts: i64) -> DecodedFrame {
         width: w as u32,
         height: h as u32,
         bit_depth: 8,
+        layout: ChromaLayout::Yuv420,
         pts,
         planes: [
             plane(yuv.y(), sy, w, h),
@@ -82,8 +83,10 @@ impl Decoder for OpenH264Decoder {
         self.pending.push(sample.pts);
         match self.decoder.decode(sample.data) {
             Ok(Some(yuv)) => {
-                let pts = self.pending.pop_smallest().unwrap_or(sample.pts);
-                Ok(vec![copy_frame(&yuv, pts)])
+                // Flushed after every sample (and given only streams
+                // without reordering): the picture is this sample's.
+                self.pending.remove(sample.pts);
+                Ok(vec![copy_frame(&yuv, sample.pts)])
             }
             Ok(None) => Ok(Vec::new()),
             Err(e) => {

@@ -88,6 +88,16 @@ impl FrameCache {
     }
 }
 
+/// What decoding up to one frame found.
+enum Lookup {
+    Frame(Arc<DecodedFrame>),
+    /// The newest decoded frame of a live stream (the one asked for is still
+    /// held back by the decoder).
+    Live(Option<Arc<DecodedFrame>>),
+    /// Its sample yielded no picture.
+    NoPicture(i64),
+}
+
 /// Frames of one video stream by presentation time.
 ///
 /// Samples are appended in decode order (a live stream keeps appending);
@@ -263,18 +273,67 @@ impl FrameSource {
     }
 
     /// The frame shown at `t`: the latest PTS ≤ `t` (`None` before the first frame).
+    ///
+    /// A sample that yields no picture (a decoder drops it, as FFmpeg drops
+    /// the RASL pictures of a CRA decoding starts at, or it is never meant
+    /// to be shown) is not a frame: the one shown before it is returned.
     pub fn frame_at(&mut self, t: i64) -> Result<Option<Arc<DecodedFrame>>, DecodeError> {
-        let end = self.by_pts.partition_point(|(p, _)| *p <= t);
-        let Some(&(pts, index)) = end.checked_sub(1).and_then(|i| self.by_pts.get(i)) else {
-            return Ok(None);
-        };
+        /// Samples in a row that may yield no picture before giving up.
+        const MAX_DROPPED: usize = 16;
+        let mut end = self.by_pts.partition_point(|(p, _)| *p <= t);
+        let mut dropped = None;
+        for _ in 0..MAX_DROPPED {
+            let Some(position) = end.checked_sub(1) else {
+                break;
+            };
+            match self.decode_frame(position, end)? {
+                Lookup::Frame(frame) => return Ok(Some(frame)),
+                Lookup::Live(frame) => return Ok(frame),
+                Lookup::NoPicture(pts) => {
+                    dropped.get_or_insert(pts);
+                    end = position;
+                }
+            }
+        }
+        match dropped {
+            Some(pts) => Err(DecodeError::Sample {
+                codec: self.codec.to_string(),
+                pts,
+                message: "the decoder produced no picture for this sample or the ones before it"
+                    .into(),
+            }),
+            None => Ok(None),
+        }
+    }
+
+    /// The keyframe to decode sample `index` (PTS `pts`) from: the last one
+    /// before it in decode order that is not shown after it. A leading
+    /// picture (PTS before its keyframe's, as RASL pictures after an open-GOP
+    /// CRA) refers to the group before, so decoding starts a keyframe earlier.
+    fn keyframe_for(&self, index: usize, pts: i64) -> Option<usize> {
+        let mut nearest = None;
+        for i in (0..=index).rev() {
+            let s = &self.samples[i];
+            if s.is_keyframe {
+                if s.pts <= pts {
+                    return Some(i);
+                }
+                nearest.get_or_insert(i);
+            }
+        }
+        nearest
+    }
+
+    /// The picture of `by_pts[position]`, decoding up to it when not cached
+    /// (`end`: one past the last frame ≤ the time asked for).
+    fn decode_frame(&mut self, position: usize, end: usize) -> Result<Lookup, DecodeError> {
+        let (pts, index) = self.by_pts[position];
         if let Some(f) = self.cache.get(pts) {
             self.stats.cache_hits += 1;
-            return Ok(Some(f));
+            return Ok(Lookup::Frame(f));
         }
-        let key = (0..=index)
-            .rev()
-            .find(|&i| self.samples[i].is_keyframe)
+        let key = self
+            .keyframe_for(index, pts)
             .ok_or_else(|| DecodeError::Setup("no keyframe at or before this frame".into()))?;
         // Keep decoding forward if the decoder is on a valid path (started at
         // a keyframe not after this one) and has not passed the frame yet —
@@ -288,7 +347,18 @@ impl FrameSource {
             self.seek_to(key)?;
         }
         let mut last_error = None;
-        while !self.cache.frames.contains_key(&pts) {
+        loop {
+            if let Some(f) = self.cache.get(pts) {
+                return Ok(Lookup::Frame(f));
+            }
+            if self.next > index && !self.in_flight.contains(&pts) {
+                // Its sample is in, and later pictures came out (they leave
+                // in presentation order): this one never will.
+                return match last_error {
+                    Some(e) => Err(e),
+                    None => Ok(Lookup::NoPicture(pts)),
+                };
+            }
             if self.next < self.samples.len() {
                 if let Err(e) = self.push_next() {
                     last_error = Some(e);
@@ -300,32 +370,27 @@ impl FrameSource {
                 if let Some(e) = last_error {
                     return Err(e);
                 }
-                return Ok(self.newest_decoded_before(end));
+                return Ok(Lookup::Live(self.newest_decoded_before(end)));
             } else {
                 let decoder = self
                     .decoder
                     .as_mut()
                     .ok_or_else(|| DecodeError::Setup("no decoder".into()))?;
-                let f = decoder.flush()?;
-                let done = f.iter().all(|fr| fr.pts != pts);
-                for fr in f {
+                for fr in decoder.flush()? {
                     self.cache.insert(fr);
                 }
                 self.in_flight.clear();
                 // A drained decoder starts again at a keyframe.
                 self.started_at = None;
-                if done {
-                    // The frame never came out: report why.
-                    return Err(last_error.unwrap_or_else(|| DecodeError::Sample {
-                        codec: self.codec.to_string(),
-                        pts,
-                        message: "the decoder produced no picture for this sample".into(),
-                    }));
+                if let Some(f) = self.cache.get(pts) {
+                    return Ok(Lookup::Frame(f));
                 }
-                break;
+                return match last_error {
+                    Some(e) => Err(e),
+                    None => Ok(Lookup::NoPicture(pts)),
+                };
             }
         }
-        Ok(self.cache.get(pts))
     }
 
     /// Pushes the next sample into the decoder; its pictures go to the cache.

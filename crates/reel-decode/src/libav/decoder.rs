@@ -1,16 +1,22 @@
 //! libavcodec behind [`Decoder`].
 
+use std::collections::BTreeMap;
 use std::ffi::c_int;
 use std::ptr;
 
 use reel_types::VideoCodec;
 
 use super::{
-    Api, AvFrameHead, ERROR_EOF, Opaque, PADDING, api, error_text, find_decoder, set_option,
+    Api, AvFrameHead, AvFrameTimesV59, AvFrameTimesV62, AvPacketHead, ERROR_EOF, NO_PTS, Opaque,
+    PADDING, api, error_text, find_decoder, set_option,
 };
 use crate::DecodeError;
 use crate::decoder::{Backend, Decoder, DecoderOptions, PendingPts, SampleIn};
-use crate::frame::{DecodedFrame, Matrix};
+
+/// Tags of samples whose pictures may still come; older ones are forgotten
+/// (their pictures were dropped) so a live stream's map stays small.
+const MAX_PENDING: usize = 256;
+use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
 
 /// `AVERROR(EAGAIN)`: the decoder wants the other call first.
 const ERROR_AGAIN: c_int = if cfg!(target_os = "macos") { -35 } else { -11 };
@@ -22,6 +28,10 @@ pub struct LibavDecoder {
     ctx: *mut Opaque,
     packet: *mut Opaque,
     frame: *mut AvFrameHead,
+    /// Sample PTS by the tag its packet carried.
+    tagged: BTreeMap<i64, i64>,
+    next_tag: i64,
+    /// For pictures that come back without a known tag: matched in order.
     pending: PendingPts,
     /// After an error, samples are skipped until the next keyframe.
     waiting_for_keyframe: bool,
@@ -53,6 +63,8 @@ impl LibavDecoder {
                 ctx: (api.avcodec_alloc_context3)(av_codec),
                 packet: (api.av_packet_alloc)(),
                 frame: (api.av_frame_alloc)(),
+                tagged: BTreeMap::new(),
+                next_tag: 0,
                 pending: PendingPts::default(),
                 waiting_for_keyframe: false,
                 drained: false,
@@ -96,8 +108,9 @@ impl LibavDecoder {
         }
     }
 
-    /// Hands one packet (or the end of input, `None`) to libavcodec.
-    fn send(&mut self, data: Option<&[u8]>) -> c_int {
+    /// Hands one packet (or the end of input, `None`) to libavcodec,
+    /// tagged with `tag` in its `pts`.
+    fn send(&mut self, data: Option<&[u8]>, tag: i64) -> c_int {
         let api = self.api;
         // SAFETY: the buffer comes from av_malloc with the zeroed padding
         // libavcodec reads past the end; av_packet_from_data takes it over
@@ -121,6 +134,7 @@ impl LibavDecoder {
                 (api.av_free)(buf.cast());
                 return r;
             }
+            (*self.packet.cast::<AvPacketHead>()).pts = tag;
             let r = (api.avcodec_send_packet)(self.ctx, self.packet);
             (api.av_packet_unref)(self.packet);
             r
@@ -142,8 +156,17 @@ impl LibavDecoder {
             // SAFETY: a received frame's planes hold `height` rows of
             // `linesize` bytes (chroma: its subsampled height).
             let frame = unsafe { copy_frame(self.api, &*self.frame) };
+            let tag = unsafe { self.frame_tag() };
             unsafe { (self.api.av_frame_unref)(self.frame) };
-            let frame_pts = self.pending.pop_smallest().unwrap_or(pts);
+            let frame_pts = match self.tagged.remove(&tag) {
+                Some(sample_pts) => {
+                    self.pending.remove(sample_pts);
+                    sample_pts
+                }
+                // No tag we gave (a decoder that loses timestamps): the
+                // smallest pending PTS, as pictures leave in presentation order.
+                None => self.pending.pop_smallest().unwrap_or(pts),
+            };
             match frame {
                 Ok(mut f) => {
                     f.pts = frame_pts;
@@ -161,26 +184,67 @@ impl LibavDecoder {
     }
 }
 
+impl LibavDecoder {
+    /// The tag of the picture just received (`AVFrame.pts`).
+    ///
+    /// # Safety
+    /// `self.frame` holds a received picture.
+    unsafe fn frame_tag(&self) -> i64 {
+        // SAFETY: both layouts are AVFrame's leading fields in the library
+        // versions they are read for.
+        unsafe {
+            if self.api.major >= 62 {
+                (*self.frame.cast::<AvFrameTimesV62>()).pts
+            } else {
+                (*self.frame.cast::<AvFrameTimesV59>()).pts
+            }
+        }
+    }
+
+    /// Tags a sample's packet and remembers its PTS.
+    fn tag(&mut self, pts: i64) -> i64 {
+        let tag = self.next_tag;
+        self.next_tag += 1;
+        self.tagged.insert(tag, pts);
+        self.pending.push(pts);
+        while self.tagged.len() > MAX_PENDING {
+            if let Some((_, old)) = self.tagged.pop_first() {
+                self.pending.remove(old);
+            }
+        }
+        tag
+    }
+
+    fn untag(&mut self, tag: i64) {
+        if let Some(pts) = self.tagged.remove(&tag) {
+            self.pending.remove(pts);
+        }
+    }
+}
+
 /// How a libavutil pixel format is laid out, by its name.
 struct Layout {
     bit_depth: u8,
-    /// log2 of the chroma subsampling, horizontal and vertical.
-    chroma_shift: (u32, u32),
+    chroma: ChromaLayout,
     full_range: bool,
 }
 
 fn layout(name: &str) -> Option<Layout> {
-    let (rest, full_range) = match name.strip_prefix("yuvj") {
-        Some(r) => (r, true),
-        None => (name.strip_prefix("yuv")?, false),
-    };
-    let (sampling, depth) = rest.split_at_checked(4)?;
-    let chroma_shift = match sampling {
-        "420p" => (1, 1),
-        "422p" => (1, 0),
-        "444p" => (0, 0),
-        "440p" => (0, 1),
-        _ => return None,
+    let (chroma, full_range, depth) = if let Some(depth) = name.strip_prefix("gray") {
+        (ChromaLayout::Mono, false, depth)
+    } else {
+        let (rest, full_range) = match name.strip_prefix("yuvj") {
+            Some(r) => (r, true),
+            None => (name.strip_prefix("yuv")?, false),
+        };
+        let (sampling, depth) = rest.split_at_checked(4)?;
+        let chroma = match sampling {
+            "420p" => ChromaLayout::Yuv420,
+            "422p" => ChromaLayout::Yuv422,
+            "444p" => ChromaLayout::Yuv444,
+            _ => return None,
+        };
+        (chroma, full_range, depth)
     };
     let bit_depth = match depth {
         "" => 8,
@@ -190,14 +254,12 @@ fn layout(name: &str) -> Option<Layout> {
     };
     Some(Layout {
         bit_depth,
-        chroma_shift,
+        chroma,
         full_range,
     })
 }
 
-/// Copies a picture into reel's 4:2:0 planes. Wider chroma (4:2:2, 4:4:4)
-/// is subsampled by taking the top-left sample, as the FFmpeg process
-/// backend's `-pix_fmt yuv420p` does in effect for flat areas.
+/// Copies a picture's planes, in its own chroma layout and bit depth.
 ///
 /// # Safety
 /// `f` is a frame libavcodec just returned.
@@ -211,48 +273,40 @@ unsafe fn copy_frame(api: &Api, f: &AvFrameHead) -> Result<DecodedFrame, String>
             .to_string_lossy()
             .into_owned()
     };
-    let l = layout(&name).ok_or_else(|| format!("pixel format {name} is not supported"))?;
-    let (w, h) = (f.width as usize, f.height as usize);
-    let bps = if l.bit_depth > 8 { 2 } else { 1 };
-    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
-    let row = |plane: usize, y: usize, len: usize| -> &[u8] {
-        // SAFETY: see the function's contract; rows are within the plane.
-        unsafe {
-            std::slice::from_raw_parts(
-                f.data[plane].offset(y as isize * f.linesize[plane] as isize),
-                len,
-            )
-        }
-    };
-    let mut luma = crate::pool::buffer(w * h * bps);
-    for y in 0..h {
-        luma.extend_from_slice(row(0, y, w * bps));
-    }
-    let chroma = |plane: usize| -> Vec<u8> {
-        let mut out = crate::pool::buffer(cw * ch * bps);
-        let (sx, sy) = l.chroma_shift;
-        let src_w = w.div_ceil(1 << sx);
-        for y in 0..ch {
-            let src = row(plane, (2 * y) >> sy, src_w * bps);
-            if sx == 1 {
-                out.extend_from_slice(&src[..cw * bps]);
-            } else {
-                for x in 0..cw {
-                    out.extend_from_slice(&src[2 * x * bps..(2 * x + 1) * bps]);
-                }
-            }
-        }
-        out
-    };
-    Ok(DecodedFrame {
-        width: w as u32,
-        height: h as u32,
+    let l = layout(&name).ok_or_else(|| {
+        format!("pixel format {name} is not supported (reel takes planar YUV or gray, 8–12 bits)")
+    })?;
+    let mut frame = DecodedFrame {
+        width: f.width as u32,
+        height: f.height as u32,
         bit_depth: l.bit_depth,
+        layout: l.chroma,
         pts: 0,
-        planes: [luma, chroma(1), chroma(2)],
+        planes: Default::default(),
         full_range: l.full_range,
         matrix: Matrix::Bt601,
-    })
+    };
+    let bps = if l.bit_depth > 8 { 2 } else { 1 };
+    let sizes = [
+        (frame.width as usize, frame.height as usize),
+        (frame.chroma_width(), frame.chroma_height()),
+        (frame.chroma_width(), frame.chroma_height()),
+    ];
+    for (plane, (pw, ph)) in sizes.into_iter().enumerate() {
+        let mut out = crate::pool::buffer(pw * ph * bps);
+        for y in 0..ph {
+            // SAFETY: see the function's contract; each plane holds `ph`
+            // rows of `linesize` bytes, at least `pw` samples wide.
+            out.extend_from_slice(unsafe {
+                std::slice::from_raw_parts(
+                    f.data[plane].offset(y as isize * f.linesize[plane] as isize),
+                    pw * bps,
+                )
+            });
+        }
+        frame.planes[plane] = out;
+    }
+    Ok(frame)
 }
 
 impl Decoder for LibavDecoder {
@@ -267,16 +321,16 @@ impl Decoder for LibavDecoder {
             }
             self.reset()?;
         }
-        self.pending.push(sample.pts);
+        let tag = self.tag(sample.pts);
         let mut out = Vec::new();
-        let mut r = self.send(Some(sample.data));
+        let mut r = self.send(Some(sample.data), tag);
         if r == ERROR_AGAIN {
             // Output first, then the packet goes in.
             self.receive(&mut out, sample.pts)?;
-            r = self.send(Some(sample.data));
+            r = self.send(Some(sample.data), tag);
         }
         if r < 0 {
-            self.pending.remove(sample.pts);
+            self.untag(tag);
             return Err(self.sample_err(sample.pts, r));
         }
         self.receive(&mut out, sample.pts)?;
@@ -287,12 +341,13 @@ impl Decoder for LibavDecoder {
         let mut out = Vec::new();
         if !self.drained {
             self.drained = true;
-            let r = self.send(None);
+            let r = self.send(None, NO_PTS);
             if r < 0 && r != ERROR_EOF {
                 return Err(setup_err(error_text(self.api, r)));
             }
             self.receive(&mut out, 0)?;
         }
+        self.tagged.clear();
         self.pending.clear();
         Ok(out)
     }
@@ -300,6 +355,7 @@ impl Decoder for LibavDecoder {
     fn reset(&mut self) -> Result<(), DecodeError> {
         // SAFETY: ctx is live.
         unsafe { (self.api.avcodec_flush_buffers)(self.ctx) };
+        self.tagged.clear();
         self.pending.clear();
         self.waiting_for_keyframe = false;
         self.drained = false;
@@ -322,19 +378,22 @@ impl Drop for LibavDecoder {
 #[cfg(test)]
 mod tests {
     use super::layout;
+    use crate::frame::ChromaLayout;
 
     #[test]
     fn pixel_formats_by_name() {
         let l = layout("yuv420p10le").unwrap();
         assert_eq!(
-            (l.bit_depth, l.chroma_shift, l.full_range),
-            (10, (1, 1), false)
+            (l.bit_depth, l.chroma, l.full_range),
+            (10, ChromaLayout::Yuv420, false)
         );
         let l = layout("yuvj422p").unwrap();
         assert_eq!(
-            (l.bit_depth, l.chroma_shift, l.full_range),
-            (8, (1, 0), true)
+            (l.bit_depth, l.chroma, l.full_range),
+            (8, ChromaLayout::Yuv422, true)
         );
+        let l = layout("gray10le").unwrap();
+        assert_eq!((l.bit_depth, l.chroma), (10, ChromaLayout::Mono));
         assert!(layout("nv12").is_none());
         assert!(layout("yuv420p16be").is_none());
     }

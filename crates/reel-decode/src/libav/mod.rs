@@ -13,8 +13,13 @@
 //! functions, codecs and options found by name (`"h264"`, `"threads"`),
 //! pixel formats read by name, and only the first fields of `AVFrame`
 //! (`data`, `linesize`, `width`, `height`, `format`), laid out the same
-//! since FFmpeg 2. Timestamps travel on reel's side (`PendingPts`), not
-//! through `AVFrame` fields whose offsets moved between versions.
+//! since FFmpeg 2. Each packet is tagged with a sequence number in
+//! `AVPacket.pts` (the second field since FFmpeg 1), and the tag comes back
+//! in `AVFrame.pts`, read through a layout chosen by the library's major
+//! version (`key_frame` before it went away in FFmpeg 8): pictures are
+//! matched to their samples by what the decoder says, so a sample that
+//! yields no picture (a RASL picture after a seek, a dropped frame) cannot
+//! shift the labels of the pictures after it.
 
 mod decoder;
 
@@ -43,6 +48,35 @@ pub(crate) struct AvFrameHead {
     pub format: c_int,
 }
 
+/// `AVFrame` up to `pts` in FFmpeg 5.1–7 (libavcodec 59–61).
+#[repr(C)]
+pub(crate) struct AvFrameTimesV59 {
+    pub head: AvFrameHead,
+    pub key_frame: c_int,
+    pub pict_type: c_int,
+    pub sample_aspect_ratio: [c_int; 2],
+    pub pts: i64,
+}
+
+/// `AVFrame` up to `pts` from FFmpeg 8 (libavcodec 62), without `key_frame`.
+#[repr(C)]
+pub(crate) struct AvFrameTimesV62 {
+    pub head: AvFrameHead,
+    pub pict_type: c_int,
+    pub sample_aspect_ratio: [c_int; 2],
+    pub pts: i64,
+}
+
+/// The leading fields of `AVPacket`, unchanged since FFmpeg 1.
+#[repr(C)]
+pub(crate) struct AvPacketHead {
+    pub buf: *mut c_void,
+    pub pts: i64,
+}
+
+/// `AV_NOPTS_VALUE`.
+pub(crate) const NO_PTS: i64 = i64::MIN;
+
 /// The functions reel calls, resolved once.
 #[allow(missing_docs)]
 pub(crate) struct Api {
@@ -67,6 +101,8 @@ pub(crate) struct Api {
     pub av_get_pix_fmt_name: unsafe extern "C" fn(c_int) -> *const c_char,
     pub av_strerror: unsafe extern "C" fn(c_int, *mut c_char, usize) -> c_int,
     pub av_log_set_level: unsafe extern "C" fn(c_int),
+    /// libavcodec's major version (which `AVFrame` layout to read).
+    pub major: u32,
     /// Keeps the libraries mapped for as long as the pointers above live.
     _libs: (Library, Library),
 }
@@ -139,7 +175,7 @@ fn load() -> Result<Api, String> {
                 .map_err(|e| format!("{}: {e}", stringify!($name)))?
         };
     }
-    let api = Api {
+    let mut api = Api {
         avcodec_version: sym!(avcodec, avcodec_version),
         avcodec_find_decoder_by_name: sym!(avcodec, avcodec_find_decoder_by_name),
         avcodec_alloc_context3: sym!(avcodec, avcodec_alloc_context3),
@@ -161,6 +197,7 @@ fn load() -> Result<Api, String> {
         av_get_pix_fmt_name: sym!(avutil, av_get_pix_fmt_name),
         av_strerror: sym!(avutil, av_strerror),
         av_log_set_level: sym!(avutil, av_log_set_level),
+        major: 0,
         _libs: (avcodec, avutil),
     };
     // SAFETY: a plain getter.
@@ -171,6 +208,7 @@ fn load() -> Result<Api, String> {
             "libavcodec {major}.{minor} is older than FFmpeg 5.1's 59.37"
         ));
     }
+    api.major = major;
     // libavcodec reports bad samples on stderr; reel reports them as errors.
     // SAFETY: sets a global integer (AV_LOG_QUIET).
     unsafe { (api.av_log_set_level)(-8) };

@@ -1,17 +1,23 @@
-//! Matroska / WebM demuxing with `matroska-demuxer`.
+//! Matroska / WebM demuxing: the header and tracks with `matroska-demuxer`,
+//! the blocks with reel's own cluster walker ([`super::mkv_blocks`]), which
+//! lists frames as ranges of the file.
 //!
-//! Matroska stores presentation timestamps only; blocks are read while
-//! indexing (the crate hands out frame data, not offsets).
+//! Matroska stores presentation timestamps only.
 
 use std::io::{Read, Seek};
 
-use matroska_demuxer::{Frame, MatroskaFile, TrackType};
+use matroska_demuxer::{MatroskaFile, TrackType};
 use reel_types::VideoCodec;
 
 use super::sample::{fill_durations, fill_from_bitstream};
 use super::{CodecConfig, ContainerKind, OtherTrack, Parsed, SampleData, SampleInfo, VideoTrack};
 use crate::VideoError;
-use crate::bitstream::{self, av1, h264, h265};
+use crate::bitstream::{av1, h264, h265};
+
+/// A CodecID as written, without the NUL padding EBML strings may carry.
+fn clean_codec_id(raw: &str) -> String {
+    raw.trim_end_matches('\0').to_owned()
+}
 
 fn codec_of(codec_id: &str) -> Option<VideoCodec> {
     Some(match codec_id {
@@ -107,16 +113,26 @@ impl<R: Read + Seek> Seek for BudgetReader<R> {
     }
 }
 
-pub(crate) fn parse<R: Read + Seek>(r: &mut R, name: &str) -> Result<Parsed, VideoError> {
+pub(crate) fn parse<R: Read + Seek>(
+    r: &mut R,
+    file_size: u64,
+    name: &str,
+) -> Result<Parsed, VideoError> {
     let malformed = |message: String| VideoError::Malformed {
         path: name.to_owned(),
         message,
     };
-    let r = BudgetReader::new(r).map_err(|source| VideoError::Io {
+    let io = |source| VideoError::Io {
         path: name.to_owned(),
         source,
+    };
+    let budget = BudgetReader::new(&mut *r).map_err(io)?;
+    let mkv = MatroskaFile::open(budget).map_err(|e| {
+        malformed(format!(
+            "the Matroska/WebM header or track list is damaged ({})",
+            matroska_error(&e)
+        ))
     })?;
-    let mut mkv = MatroskaFile::open(r).map_err(|e| malformed(format!("Matroska: {e}")))?;
     let container = if mkv.ebml_header().doc_type() == "webm" {
         ContainerKind::WebM
     } else {
@@ -133,7 +149,7 @@ pub(crate) fn parse<R: Read + Seek>(r: &mut R, name: &str) -> Result<Parsed, Vid
     let mut other = Vec::new();
     for t in mkv.tracks() {
         let id = t.track_number().get();
-        let codec_id = t.codec_id().to_owned();
+        let codec_id = clean_codec_id(t.codec_id());
         match (t.track_type(), codec_of(&codec_id), t.video()) {
             (TrackType::Video, Some(codec), Some(v)) => tracks.push(VideoTrack {
                 track_id: id,
@@ -161,41 +177,35 @@ pub(crate) fn parse<R: Read + Seek>(r: &mut R, name: &str) -> Result<Parsed, Vid
             }),
         }
     }
-    let mut warnings = Vec::new();
-    let mut frame = Frame::default();
-    loop {
-        match mkv.next_frame(&mut frame) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                // A cut or damaged file: keep what was read so far.
-                warnings.push(format!(
-                    "stopped reading blocks: {e} (the file may be cut short)"
-                ));
-                break;
-            }
-        }
-        let Some(track) = tracks.iter_mut().find(|t| t.track_id == frame.track) else {
+    drop(mkv);
+    let (blocks, warnings) = super::mkv_blocks::read_blocks(r, file_size).map_err(io)?;
+    for b in blocks {
+        let Some(track) = tracks.iter_mut().find(|t| t.track_id == b.track) else {
             continue;
-        };
-        let data = std::mem::take(&mut frame.data);
-        let is_keyframe = match frame.is_keyframe {
-            Some(k) => k,
-            None => {
-                let canonical = track.config.to_canonical(&data, true).unwrap_or_default();
-                bitstream::is_keyframe(track.codec, &canonical)
-            }
         };
         track.samples.push(SampleInfo {
             dts: None,
-            pts: i64::try_from(frame.timestamp).unwrap_or(i64::MAX),
-            duration: frame
-                .duration
-                .and_then(|d| i64::try_from(d).ok())
-                .unwrap_or(0),
-            is_keyframe,
-            data: SampleData::Inline(data),
+            pts: b.timestamp,
+            duration: b.duration.and_then(|d| i64::try_from(d).ok()).unwrap_or(0),
+            is_keyframe: b.keyframe,
+            data: SampleData::Range {
+                offset: b.offset,
+                len: b.len,
+            },
         });
+    }
+    // The first keyframe's bytes tell the codec details (profile, bit
+    // depth, chroma format) the track header leaves out.
+    for track in &mut tracks {
+        if let Some(first) = track.samples.iter_mut().find(|s| s.is_keyframe)
+            && let SampleData::Range { offset, len } = first.data
+            && len <= 64 << 20
+        {
+            let mut bytes = vec![0; len as usize];
+            r.seek(std::io::SeekFrom::Start(offset)).map_err(io)?;
+            r.read_exact(&mut bytes).map_err(io)?;
+            first.data = SampleData::Inline(bytes);
+        }
     }
     for track in &mut tracks {
         fill_durations(&mut track.samples);
@@ -207,4 +217,15 @@ pub(crate) fn parse<R: Read + Seek>(r: &mut R, name: &str) -> Result<Parsed, Vid
         other_tracks: other,
         warnings,
     })
+}
+
+/// matroska-demuxer's error in words (its `Display` of a missing element
+/// is "None").
+fn matroska_error(e: &matroska_demuxer::DemuxError) -> String {
+    let text = e.to_string();
+    if text.is_empty() || text == "None" {
+        format!("{e:?}")
+    } else {
+        text
+    }
 }

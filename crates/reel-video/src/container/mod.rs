@@ -12,6 +12,7 @@
 
 mod ivf;
 mod mkv;
+mod mkv_blocks;
 mod mp4;
 mod sample;
 
@@ -280,7 +281,7 @@ impl MediaFile {
         // an error about the file rather than a crash of the program.
         let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match kind {
             Kind::Ivf => ivf::parse(&mut source, file_size, &name),
-            Kind::Mkv => mkv::parse(&mut source, &name),
+            Kind::Mkv => mkv::parse(&mut source, file_size, &name),
             Kind::Mp4 => mp4::parse(&mut source, file_size, &name),
         }))
         .unwrap_or_else(|_| {

@@ -72,7 +72,7 @@ fn top_level_boxes(
             size,
             header,
         });
-        if pos + size > file_size {
+        if pos.saturating_add(size) > file_size {
             warnings.push(format!(
                 "the '{}' box at byte {pos} declares {size} bytes but the file ends after {} (the file was cut short)",
                 String::from_utf8_lossy(&kind),
@@ -115,7 +115,9 @@ pub(crate) fn parse(
         container = ContainerKind::QuickTime;
     }
     let Some(moov_box) = boxes.iter().find(|b| &b.kind == b"moov") else {
-        let cut = boxes.iter().any(|b| b.offset + b.size > file_size);
+        let cut = boxes
+            .iter()
+            .any(|b| b.offset.saturating_add(b.size) > file_size);
         return Err(VideoError::MissingIndex {
             path: name.to_owned(),
             message: if cut {
@@ -126,7 +128,7 @@ pub(crate) fn parse(
             },
         });
     };
-    if moov_box.offset + moov_box.size > file_size {
+    if moov_box.offset.saturating_add(moov_box.size) > file_size {
         return Err(VideoError::MissingIndex {
             path: name.to_owned(),
             message: "the 'moov' box (the index of samples) is cut short".into(),
@@ -200,7 +202,8 @@ pub(crate) fn parse(
         let timescale = u64::from(trak.mdia_box.mdhd_box.timescale.get());
         let raw: Vec<RawSample> = match &mut fragment_samples {
             Some(all) => all.remove(&(track_id as u32)).unwrap_or_default(),
-            None => plain_samples(trak).map_err(|e| malformed(format!("track {track_id}: {e}")))?,
+            None => plain_samples(trak, file_size, &mut warnings)
+                .map_err(|e| malformed(format!("track {track_id}: {e}")))?,
         };
         let edit_offset = edit_offset(trak, movie_timescale, timescale);
         let min_cto = raw.iter().map(|s| s.cto).min().unwrap_or(0);
@@ -437,11 +440,30 @@ struct RawSample {
     size: u64,
 }
 
-fn plain_samples(trak: &TrakBox) -> Result<Vec<RawSample>, String> {
+/// The samples of a track's sample table. Every real sample has at least
+/// one byte in the file, so no more than the file's size in bytes are
+/// listed, however many the table declares: a tiny file with a compact
+/// table (one `stts` run, a uniform `stsz`) cannot make reel allocate for
+/// billions of samples.
+fn plain_samples(
+    trak: &TrakBox,
+    file_size: u64,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<RawSample>, String> {
     let table =
         SampleTableAccessor::new(&trak.mdia_box.minf_box.stbl_box).map_err(|e| e.to_string())?;
+    let declared = u64::from(table.sample_count());
+    let listed = declared.min(file_size);
+    if listed < declared {
+        warnings.push(format!(
+            "track {}: the sample table declares {declared} samples, more than a {file_size}-byte \
+             file can hold; only the first {listed} are read",
+            trak.tkhd_box.track_id
+        ));
+    }
     Ok(table
         .samples()
+        .take(listed as usize)
         .map(|s| RawSample {
             dts: i64::try_from(s.timestamp()).unwrap_or(i64::MAX),
             cto: s.composition_time_offset().unwrap_or(0),
@@ -451,6 +473,47 @@ fn plain_samples(trak: &TrakBox) -> Result<Vec<RawSample>, String> {
             size: u64::from(s.data_size()),
         })
         .collect())
+}
+
+/// The `sample_count` of every `trun` box in a `moof` box's bytes (read
+/// before the box is decoded, which allocates per declared sample).
+fn trun_sample_counts(moof: &[u8]) -> Vec<u64> {
+    /// The child boxes of `data` as (type, body).
+    fn children(data: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
+        let mut pos = 0usize;
+        std::iter::from_fn(move || {
+            let head = data.get(pos..pos.checked_add(8)?)?;
+            let size = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+            let kind = [head[4], head[5], head[6], head[7]];
+            let end = if size == 0 {
+                data.len()
+            } else {
+                pos.checked_add(size)?
+            };
+            let body = data.get(pos + 8..end)?;
+            pos = end.max(pos + 8);
+            Some((kind, body))
+        })
+    }
+    let mut counts = Vec::new();
+    for (kind, moof_body) in children(moof) {
+        if &kind != b"moof" {
+            continue;
+        }
+        for (kind, traf) in children(moof_body) {
+            if &kind != b"traf" {
+                continue;
+            }
+            for (kind, trun) in children(traf) {
+                if &kind == b"trun" && trun.len() >= 8 {
+                    counts.push(u64::from(u32::from_be_bytes([
+                        trun[4], trun[5], trun[6], trun[7],
+                    ])));
+                }
+            }
+        }
+    }
+    counts
 }
 
 /// Samples of every track of a fragmented file, from its `moof` boxes.
@@ -479,13 +542,26 @@ fn read_fragments(
     let mut out: HashMap<u32, Vec<RawSample>> = HashMap::new();
     let mut next_dts: HashMap<u32, i64> = HashMap::new();
     let mut buf = Vec::new();
+    let mut listed = 0u64;
     for b in boxes.iter().filter(|b| &b.kind == b"moof") {
-        if b.offset + b.size > file_size || b.size > 64 << 20 {
+        if b.offset.saturating_add(b.size) > file_size || b.size > 64 << 20 {
             break;
         }
         buf.resize(b.size as usize, 0);
         r.seek(SeekFrom::Start(b.offset)).map_err(io)?;
         r.read_exact(&mut buf).map_err(io)?;
+        // Each sample has at least one byte in the file: a fragment that
+        // declares more than the file can hold is damaged.
+        let declared: u64 = trun_sample_counts(&buf).iter().sum();
+        listed = listed.saturating_add(declared);
+        if listed > file_size {
+            warnings.push(format!(
+                "'moof' box at byte {} declares {declared} samples, more than the {file_size}-byte \
+                 file can hold; it and later fragments skipped",
+                b.offset
+            ));
+            break;
+        }
         let moof = match MoofBox::decode(&buf) {
             Ok((m, _)) => m,
             Err(e) => {
