@@ -32,6 +32,7 @@ apt_install() {
 missing=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
 command -v mediainfo >/dev/null || missing+=(mediainfo)
+command -v mkvmerge >/dev/null || missing+=(mkvtoolnix)   # BlockGroup Matroska for the demuxer tests
 command -v nasm >/dev/null || missing+=(nasm)
 command -v c++ >/dev/null || missing+=(g++)   # openh264 builds from C++ source
 command -v pkg-config >/dev/null || missing+=(pkg-config)

@@ -166,19 +166,12 @@ pub(crate) fn read_blocks(
                         "the file ends inside the element at byte {pos} (it was cut short)"
                     ));
                     Header { size: None, ..h }
-                } else if h.body > file_size || h.id == SIMPLE_BLOCK || h.id == BLOCK {
-                    warnings.push(format!(
-                        "the file ends inside the block at byte {pos} (it was cut short); the blocks before it are kept"
-                    ));
-                    break;
                 } else {
-                    match resync(
-                        r,
-                        pos,
-                        end,
-                        &mut warnings,
-                        damaged("an element runs past the end of the file"),
-                    )? {
+                    // A block or element running past the end: the file was
+                    // cut there, or its size field is damaged — then a
+                    // cluster follows and reading resumes at it.
+                    let what = damaged("an element runs past the end of the file");
+                    match resync(r, pos, end, &mut warnings, what)? {
                         Some(next) => {
                             pos = next;
                             group = None;
