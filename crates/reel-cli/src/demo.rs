@@ -1,5 +1,6 @@
 //! `reel demo`: a synthetic camera logged in every form reel has so far.
 
+use crate::output::outln;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -108,7 +109,7 @@ pub fn run(out: &Path, frames: u32) -> Result<()> {
 
     let raw_bytes = frames as usize * (WIDTH * HEIGHT * 3) as usize;
     let file_bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
-    println!(
+    outln!(
         "Logged {frames} frames of a {WIDTH}x{HEIGHT} synthetic camera in {:.2?}, in every form:",
         started.elapsed()
     );
@@ -124,38 +125,38 @@ pub fn run(out: &Path, frames: u32) -> Result<()> {
         ("/camera/av1", "VideoStream (AV1)", av1_bytes),
     ];
     for (path, form, bytes) in rows {
-        println!(
+        outln!(
             "  {path:<14} {form:<30} {bytes:>10} bytes  ({:.1}x smaller than raw)",
             raw_bytes as f64 / bytes.max(1) as f64
         );
     }
-    println!(
+    outln!(
         "  {:<14} {:<30} {:>10} bytes  + {} VideoFrameReferences",
         "/video/asset",
         "AssetVideo (H.264 MP4 file)",
         FIXTURE_MP4.len(),
         video_times.len()
     );
-    println!("Wrote {} ({file_bytes} bytes on disk).", out.display());
-    println!(
+    outln!("Wrote {} ({file_bytes} bytes on disk).", out.display());
+    outln!(
         "Exported /camera/h264 to {} ({} samples, {} bytes, no re-encoding).",
         mp4.display(),
         mux.samples,
         mux.bytes
     );
-    println!();
-    println!("See what is in it:");
-    println!("  reel info {}", out.display());
-    println!(
+    outln!();
+    outln!("See what is in it:");
+    outln!("  reel info {}", out.display());
+    outln!(
         "  reel print {} --entity /camera/h264 --limit 5",
         out.display()
     );
-    println!(
+    outln!(
         "  reel frame {} --entity /camera/av1 --time 1s -o frame.png    (the frame shown at 1 s, decoded)",
         out.display()
     );
-    println!("  ffplay {}    (or any video player)", mp4.display());
-    println!(
+    outln!("  ffplay {}    (or any video player)", mp4.display());
+    outln!(
         "(reel's own viewer is not built yet; any Arrow reader can read the chunks, see docs/FORMAT.md.)"
     );
     Ok(())

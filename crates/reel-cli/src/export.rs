@@ -1,5 +1,6 @@
 //! `reel export-mp4`: a video entity to an MP4 file, without re-encoding.
 
+use crate::output::{PendingFile, outln};
 use std::path::Path;
 use std::time::Instant;
 
@@ -10,17 +11,19 @@ use reel_sdk::remux::{ExportOptions, ExportReport, export_mp4};
 pub fn run(file: &Path, entity: &str, out: &Path, options: ExportOptions) -> Result<()> {
     let started = Instant::now();
     let entity = EntityPath::parse(entity)?;
+    let pending_out = PendingFile::new(out, &[file])?;
     let store = crate::load_recording(file)?;
-    let result = export_mp4(&store, &entity, out, &options)
+    let result = export_mp4(&store, &entity, pending_out.path(), &options)
         .with_context(|| format!("exporting {entity} of {}", file.display()))?;
+    pending_out.commit()?;
     let secs = started.elapsed().as_secs_f64();
     match result {
-        ExportReport::Asset { bytes, media_type } => println!(
+        ExportReport::Asset { bytes, media_type } => outln!(
             "Wrote {} ({bytes} bytes, {media_type}): the AssetVideo's original file",
             out.display()
         ),
         ExportReport::Stream { codec, mux } => {
-            println!(
+            outln!(
                 "Wrote {} ({} bytes{}): {} {} samples remuxed without re-encoding, timescale {}, in {:.2}s",
                 out.display(),
                 mux.bytes,

@@ -1,5 +1,6 @@
 //! `reel frame`: the frame shown at a time, as a PNG.
 
+use crate::output::{PendingFile, outln};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -14,11 +15,28 @@ use reel_types::{TimeType, VideoCodec};
 
 fn write_png(frame: &DecodedFrame, out: &Path) -> Result<()> {
     let rgb = frame.to_rgb8();
-    let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
-    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), frame.width, frame.height);
+    let mut bytes = Vec::new();
+    let mut enc = png::Encoder::new(&mut bytes, frame.width, frame.height);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
-    enc.write_header()?.write_image_data(&rgb)?;
+    let mut writer = enc.write_header()?;
+    writer.write_image_data(&rgb)?;
+    writer.finish()?;
+    std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))
+}
+
+/// `-o` must name a PNG: reel writes nothing else under another name.
+fn check_png_name(out: &Path) -> Result<()> {
+    let ext = out
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if ext != "png" {
+        bail!(
+            "{}: reel frame writes PNG images; give the output a .png name",
+            out.display()
+        );
+    }
     Ok(())
 }
 
@@ -187,6 +205,7 @@ pub fn run(args: FrameArgs) -> Result<()> {
         out,
     } = args;
     let (source, out) = (source.as_path(), out.as_path());
+    check_png_name(out)?;
     let (entity, timeline, seq) = (entity.as_deref(), timeline.as_deref(), seq.as_deref());
     // The magic only: a recording is then read through its index, not whole.
     let mut head = Vec::with_capacity(MAGIC.len());
@@ -301,8 +320,10 @@ pub fn run(args: FrameArgs) -> Result<()> {
     };
     frames.set_backend(decoder.backend());
     let frame = frames.frame_at(t)?.context(none_there)?;
-    write_png(&frame, out)?;
-    println!(
+    let pending_out = PendingFile::new(out, &[source])?;
+    write_png(&frame, pending_out.path())?;
+    pending_out.commit()?;
+    outln!(
         "Wrote {} ({}x{}, the frame with PTS {} ns, decoded with {:?})",
         out.display(),
         frame.width,

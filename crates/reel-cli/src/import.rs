@@ -1,9 +1,10 @@
 //! `reel import`: a video file into a recording.
 
+use crate::output::{PendingFile, outln};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use reel_sdk::import::{ImportMode, import_video};
 use reel_sdk::{EntityPath, RecordingStreamBuilder};
@@ -19,8 +20,11 @@ pub enum Mode {
 pub fn run(media: &Path, out: &Path, entity: &str, mode: Mode) -> Result<()> {
     let entity = EntityPath::parse(entity)?;
     let started = Instant::now();
+    // Written beside OUT and moved over it only when the import worked:
+    // a failed import leaves an existing OUT as it was.
+    let pending_out = PendingFile::new(out, &[media])?;
     let rec = RecordingStreamBuilder::new("reel_import")
-        .save(out)
+        .save(pending_out.path())
         .with_context(|| format!("creating {}", out.display()))?;
     // Shown only when the import takes more than a moment.
     let bar = ProgressBar::hidden();
@@ -47,8 +51,21 @@ pub fn run(media: &Path, out: &Path, entity: &str, mode: Mode) -> Result<()> {
     rec.flush()?;
     drop(rec);
     bar.finish_and_clear();
+    if report.frames == 0 {
+        bail!(
+            "{}: no frames could be read ({}); {} was not written",
+            media.display(),
+            if report.warnings.is_empty() {
+                "the video track is empty".to_owned()
+            } else {
+                report.warnings.join("; ")
+            },
+            out.display()
+        );
+    }
+    pending_out.commit()?;
     let secs = started.elapsed().as_secs_f64();
-    println!(
+    outln!(
         "Imported {} ({}, {} {}) into {} at {entity} as {}: {} frames, {} keyframes{}, {} bytes of video in {:.2}s ({:.0} MB/s)",
         media.display(),
         report.container,

@@ -1,5 +1,6 @@
 //! `reel info`: what a recording holds.
 
+use crate::output::outln;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -82,11 +83,11 @@ pub fn run(file: &Path, json: bool) -> Result<()> {
         skipped: skipped(&report),
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&info)?);
+        outln!("{}", serde_json::to_string_pretty(&info)?);
     } else {
-        print_text(&info);
+        print_text(&info)?;
     }
-    Ok(())
+    crate::output::flush_stdout()
 }
 
 fn skipped(report: &ScanReport) -> Vec<SkippedJson> {
@@ -182,8 +183,8 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
-fn print_text(info: &Info) {
-    println!(
+fn print_text(info: &Info) -> Result<()> {
+    outln!(
         "{}: reel recording, format {}, {}, {}",
         info.file,
         info.format_version,
@@ -194,20 +195,20 @@ fn print_text(info: &Info) {
             "not closed (crashed or still being written)"
         }
     );
-    println!(
+    outln!(
         "{} chunks, {} rows, {} entities",
         info.chunks,
         info.rows,
         info.entities.len()
     );
     for e in &info.entities {
-        println!();
-        println!("{}  [{}]", e.path, e.archetypes.join(", "));
-        println!("  rows: {} ({} static)", e.rows, e.static_rows);
+        outln!();
+        outln!("{}  [{}]", e.path, e.archetypes.join(", "));
+        outln!("  rows: {} ({} static)", e.rows, e.static_rows);
         for t in &e.timelines {
             let typ =
                 reel_types::TimeType::from_name(&t.typ).unwrap_or(reel_types::TimeType::Sequence);
-            println!(
+            outln!(
                 "  timeline {} ({}): {} .. {}, {} rows",
                 t.name,
                 t.typ,
@@ -217,10 +218,10 @@ fn print_text(info: &Info) {
             );
         }
         for (name, c) in &e.components {
-            println!("  {name}: {} rows, {}", c.rows, human_bytes(c.bytes));
+            outln!("  {name}: {} rows, {}", c.rows, human_bytes(c.bytes));
         }
         if let Some(v) = &e.video {
-            println!(
+            outln!(
                 "  video: codec {}, {} samples, {} keyframes, {} of samples",
                 if v.codecs.is_empty() {
                     "unknown".into()
@@ -234,11 +235,12 @@ fn print_text(info: &Info) {
         }
     }
     if info.skipped.is_empty() {
-        println!("\nnothing skipped: every frame's checksum matched");
+        outln!("\nnothing skipped: every frame's checksum matched");
     } else {
-        println!("\nskipped {} damaged region(s):", info.skipped.len());
+        outln!("\nskipped {} damaged region(s):", info.skipped.len());
         for s in &info.skipped {
-            println!("  bytes {}..{}: {}", s.offset, s.offset + s.len, s.reason);
+            outln!("  bytes {}..{}: {}", s.offset, s.offset + s.len, s.reason);
         }
     }
+    Ok(())
 }

@@ -13,6 +13,7 @@ mod export;
 mod frame;
 mod import;
 mod info;
+mod output;
 mod print;
 mod time_arg;
 mod transcode;

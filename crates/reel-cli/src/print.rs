@@ -1,5 +1,6 @@
 //! `reel print`: the rows of a recording, one line each.
 
+use crate::output::outln;
 use std::path::Path;
 
 use anyhow::{Result, bail};
@@ -28,12 +29,12 @@ pub fn run(file: &Path, entity: Option<&str>, limit: usize) -> Result<()> {
     };
     for path in entities {
         let rows = store.rows_in_log_order(&path);
-        println!("{path}: {} rows", rows.len());
+        outln!("{path}: {} rows", rows.len());
         for row in rows.iter().take(limit) {
-            println!("  {}", describe_row(row));
+            outln!("  {}", describe_row(row));
         }
         if rows.len() > limit {
-            println!("  … {} more (use --limit)", rows.len() - limit);
+            outln!("  … {} more (use --limit)", rows.len() - limit);
         }
     }
     if report.is_damaged() {

@@ -1,5 +1,6 @@
 //! `reel transcode`: an image series into a video stream, the rest copied.
 
+use crate::output::{PendingFile, outln};
 use std::path::Path;
 use std::time::Instant;
 
@@ -60,6 +61,7 @@ pub fn run(
 ) -> Result<()> {
     let started = Instant::now();
     let entity = EntityPath::parse(entity)?;
+    let pending_out = PendingFile::new(out, &[file])?;
     let store = crate::load_recording(file)?;
     let Some(info) = store.entity_info(&entity) else {
         let known: Vec<String> = store.entities().map(ToString::to_string).collect();
@@ -89,7 +91,7 @@ pub fn run(
     settings.keyframe_interval = keyframe_interval;
     settings.speed = speed;
 
-    let mut writer = RecordingWriter::create(out, Compression::default())?;
+    let mut writer = RecordingWriter::create(pending_out.path(), Compression::default())?;
     // Everything else, byte for byte (row ids and times kept).
     let mut image_chunks = 0;
     for chunk in store.chunks() {
@@ -183,8 +185,9 @@ pub fn run(
     }
     flush(&mut pending, &mut writer)?;
     writer.finish()?;
+    pending_out.commit()?;
     bar.finish_and_clear();
-    println!(
+    outln!(
         "Transcoded {frames} frames of {entity} ({image_chunks} chunks, {bytes_in} bytes of pixels) to {codec}: {bytes_out} bytes ({:.1}x smaller), everything else copied, in {:.2}s → {}",
         bytes_in as f64 / bytes_out.max(1) as f64,
         started.elapsed().as_secs_f64(),

@@ -1,5 +1,6 @@
 //! `reel video-info`: what the demuxer sees in a video file.
 
+use crate::output::outln;
 use std::path::Path;
 
 use anyhow::Result;
@@ -122,12 +123,12 @@ pub fn run(media: &Path, json: bool, timestamps: bool) -> Result<()> {
         warnings: file.warnings.clone(),
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&info)?);
+        outln!("{}", serde_json::to_string_pretty(&info)?);
         return Ok(());
     }
-    println!("{}: {} ({} bytes)", info.file, info.container, info.bytes);
+    outln!("{}: {} ({} bytes)", info.file, info.container, info.bytes);
     for t in &info.tracks {
-        println!(
+        outln!(
             "  track {}: {} ({}, {}) {}x{}{}{}",
             t.track_id,
             t.codec,
@@ -138,7 +139,7 @@ pub fn run(media: &Path, json: bool, timestamps: bool) -> Result<()> {
             t.bit_depth.map(|b| format!(" {b}-bit")).unwrap_or_default(),
             t.chroma_format.map(|c| format!(" {c}")).unwrap_or_default(),
         );
-        println!(
+        outln!(
             "    {} frames, {} keyframes, B-frames: {}, duration {:.3}s, timescale {}{}",
             t.frames,
             t.keyframes,
@@ -151,19 +152,21 @@ pub fn run(media: &Path, json: bool, timestamps: bool) -> Result<()> {
                 String::new()
             }
         );
-        println!("    decodes with {}", t.decoder);
+        outln!("    decodes with {}", t.decoder);
     }
     for o in &info.other_tracks {
-        println!(
+        outln!(
             "  track {}: {} ({}), not imported",
-            o.track_id, o.kind, o.codec
+            o.track_id,
+            o.kind,
+            o.codec
         );
     }
     for w in &info.warnings {
-        println!("  warning: {w}");
+        outln!("  warning: {w}");
     }
     if info.tracks.is_empty() {
-        println!("  no video track");
+        outln!("  no video track");
     }
     Ok(())
 }

@@ -424,3 +424,126 @@ fn a_nul_padded_codec_id_is_read() {
     assert_timestamps_equal(&padded);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_failed_import_leaves_the_output_as_it_was_and_never_overwrites_its_input() {
+    if !ffmpeg_available() {
+        return;
+    }
+    let dir = tempdir("dataloss");
+    let src = ffmpeg_make(&dir, "src.mp4", &["-c:v", "libx264"]);
+    let rec = dir.join("kept.reel");
+    reel_ok(&["import", src.to_str().unwrap(), "-o", rec.to_str().unwrap()]);
+    let before = std::fs::read(&rec).unwrap();
+    // A failed import (not a video) leaves the existing recording untouched.
+    let junk = dir.join("junk.mp4");
+    std::fs::write(&junk, b"not a video at all").unwrap();
+    let o = reel(&[
+        "import",
+        junk.to_str().unwrap(),
+        "-o",
+        rec.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        std::fs::read(&rec).unwrap() == before,
+        "the recording was changed by a failed import"
+    );
+    // An import with zero usable frames fails and writes nothing.
+    let empty = dir.join("empty.reel");
+    let mut boxes = parse_boxes(&std::fs::read(&src).unwrap());
+    replace(&mut boxes, b"stsz", &|_| be(&[0, 0, 0]));
+    replace(&mut boxes, b"stts", &|_| be(&[0, 0]));
+    let no_frames = dir.join("no-frames.mp4");
+    std::fs::write(&no_frames, write_boxes(&boxes)).unwrap();
+    let o = reel(&[
+        "import",
+        no_frames.to_str().unwrap(),
+        "-o",
+        empty.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success(), "zero frames is a failure");
+    assert!(!empty.exists(), "no empty recording left behind");
+    // OUT == IN is refused before anything is written.
+    let copy = dir.join("same.mp4");
+    std::fs::copy(&src, &copy).unwrap();
+    let original = std::fs::read(&copy).unwrap();
+    let o = reel(&[
+        "import",
+        copy.to_str().unwrap(),
+        "-o",
+        copy.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("also the input"));
+    assert!(
+        std::fs::read(&copy).unwrap() == original,
+        "the input was overwritten"
+    );
+    let o = reel(&[
+        "transcode",
+        rec.to_str().unwrap(),
+        "--entity",
+        "/video",
+        "-o",
+        rec.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(std::fs::read(&rec).unwrap() == before);
+    // No temporary files left beside the outputs.
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".partial-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_and_a_full_disk_is_an_error() {
+    if !ffmpeg_available() {
+        return;
+    }
+    let dir = tempdir("pipes");
+    let src = ffmpeg_make(&dir, "src.mp4", &["-c:v", "libx264"]);
+    let rec = dir.join("r.reel");
+    reel_ok(&["import", src.to_str().unwrap(), "-o", rec.to_str().unwrap()]);
+    let bin = env!("CARGO_BIN_EXE_reel");
+    for cmd in [
+        format!("'{bin}' print '{}' -n 1000 | head -c 10", rec.display()),
+        format!(
+            "'{bin}' video-info --timestamps '{}' | head -n 1",
+            src.display()
+        ),
+    ] {
+        let o = Command::new("bash")
+            .args([
+                "-c",
+                &format!("set -o pipefail; {cmd} >/dev/null; echo ${{PIPESTATUS[0]}}"),
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!stderr.contains("panicked"), "{cmd}: {stderr}");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout).trim(),
+            "0",
+            "{cmd}: {stderr}"
+        );
+    }
+    let o = Command::new("bash")
+        .args([
+            "-c",
+            &format!("'{bin}' info '{}' > /dev/full", rec.display()),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("standard output") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
