@@ -145,19 +145,22 @@ pub fn run(out: &Path, frames: u32) -> Result<()> {
         mux.bytes
     );
     outln!();
+    // Commands that work as shown from the repository, where a newcomer
+    // has no `reel` on PATH yet (`cargo install --path crates/reel-cli`).
+    let reel = "cargo run --release --";
     outln!("See what is in it:");
-    outln!("  reel info {}", out.display());
+    outln!("  {reel} info {}", out.display());
     outln!(
-        "  reel print {} --entity /camera/h264 --limit 5",
+        "  {reel} print {} --entity /camera/h264 --limit 5",
         out.display()
     );
     outln!(
-        "  reel frame {} --entity /camera/av1 --time 1s -o frame.png    (the frame shown at 1 s, decoded)",
+        "  {reel} frame {} --entity /camera/av1 --time 1s -o frame.png    (the frame shown at 1 s, decoded)",
         out.display()
     );
     outln!("  ffplay {}    (or any video player)", mp4.display());
     outln!(
-        "(reel's own viewer is not built yet; any Arrow reader can read the chunks, see docs/FORMAT.md.)"
+        "(reel's own viewer is not built yet; any Arrow reader can read the chunks, see docs/FORMAT.md.\n To call it `reel`: cargo install --path crates/reel-cli)"
     );
     Ok(())
 }

@@ -4,12 +4,22 @@ use crate::output::{PendingFile, outln};
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use reel_sdk::EntityPath;
 use reel_sdk::remux::{ExportOptions, ExportReport, export_mp4};
 
 pub fn run(file: &Path, entity: &str, out: &Path, options: ExportOptions) -> Result<()> {
     let started = Instant::now();
+    if let (Some(from), Some(to)) = (options.from_ns, options.to_ns)
+        && from > to
+    {
+        bail!("--from ({from} ns) is after --to ({to} ns): nothing to export");
+    }
+    if let Some(fps) = options.fps
+        && !(fps.is_finite() && (0.001..=10_000.0).contains(&fps))
+    {
+        bail!("--fps {fps} is not a frame rate: give one between 0.001 and 10000");
+    }
     let entity = EntityPath::parse(entity)?;
     let pending_out = PendingFile::new(out, &[file])?;
     let store = crate::load_recording(file)?;

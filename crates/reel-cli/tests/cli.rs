@@ -37,8 +37,8 @@ fn demo(dir: &Path, frames: u32) -> PathBuf {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("reel info"),
-        "the demo says how to look at it"
+        stdout(&o).contains("cargo run --release -- info"),
+        "the demo says how to look at it, with a command that works without `reel` on PATH"
     );
     out
 }

@@ -490,6 +490,26 @@ fn a_failed_import_leaves_the_output_as_it_was_and_never_overwrites_its_input() 
     ]);
     assert!(!o.status.success());
     assert!(std::fs::read(&rec).unwrap() == before);
+    // Export arguments that select nothing are refused, and write nothing.
+    let mp4 = dir.join("out.mp4");
+    for args in [
+        ["--from", "2s", "--to", "1s"],
+        ["--fps", "inf", "--to", "9s"],
+        ["--fps", "1e-10", "--to", "9s"],
+    ] {
+        let mut all = vec![
+            "export-mp4",
+            rec.to_str().unwrap(),
+            "--entity",
+            "/video",
+            "-o",
+            mp4.to_str().unwrap(),
+        ];
+        all.extend(args);
+        let o = reel(&all);
+        assert!(!o.status.success(), "{args:?} accepted");
+        assert!(!mp4.exists(), "{args:?} wrote a file");
+    }
     // No temporary files left beside the outputs.
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()

@@ -21,12 +21,20 @@
 //!   reel builds without FFmpeg), and H.264/AV1 decode in-process even
 //!   without it: one sample in, one picture out for streams without
 //!   B-frames, so the newest frame of a live stream shows at once.
-//! - **The stream's own color description**: pictures carry the matrix and
-//!   range from the keyframe headers, not what a backend happens to report.
+//! - **The stream's own color description and layout**: pictures carry the
+//!   matrix and range from the keyframe headers, not what a backend happens
+//!   to report, and keep their chroma layout (4:2:0, 4:2:2, 4:4:4, gray)
+//!   and bit depth; RGB conversion works from the full sample precision.
 //! - **One frame cache, shared by seeking, scrubbing and prefetch**: every
 //!   decoded picture goes to it; `Playback` fills it ahead of the playhead.
-//! - **PTS travels with every picture**: decoders that lose timestamps get
-//!   them back from the set of pending PTS (pictures leave in presentation
+//! - **PTS travels with every picture, as the decoder reports it**:
+//!   libavcodec carries a tag per packet through `AVPacket.pts` to
+//!   `AVFrame.pts`, libdav1d its timestamp, the ffmpeg process the sample's
+//!   PTS through IVF frame headers and `showinfo`; openh264 gets only
+//!   streams without reordering (one picture per sample). A sample that
+//!   yields no picture (RASL pictures where decoding starts at a CRA) so
+//!   never shifts the labels of later pictures. Only a decoder that loses
+//!   every timestamp falls back to the set of pending PTS (pictures leave in presentation
 //!   order), so B-frames are handled the same way everywhere.
 #![deny(missing_docs)]
 
