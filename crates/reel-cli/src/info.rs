@@ -87,7 +87,7 @@ pub fn run(file: &Path, json: bool) -> Result<()> {
     } else {
         print_text(&info)?;
     }
-    crate::output::flush_stdout()
+    Ok(())
 }
 
 fn skipped(report: &ScanReport) -> Vec<SkippedJson> {

@@ -24,21 +24,12 @@ macro_rules! outln {
 }
 pub(crate) use outln;
 
-/// Writes a line to standard output: `Ok` when written, an error naming
-/// the failure otherwise; a reader that went away (EPIPE) ends the
-/// program with success, since nobody is left to read the rest.
+/// Writes a line to standard output (line-buffered: it is out when this
+/// returns): `Ok` when written, an error naming the failure otherwise; a
+/// reader that went away (EPIPE) ends the program with success, since
+/// nobody is left to read the rest.
 pub fn write_line(args: std::fmt::Arguments<'_>) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{args}") {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-        Err(e) => Err(e).context("writing to standard output"),
-    }
-}
-
-/// Flushes standard output at the end of a command (the same rules).
-pub fn flush_stdout() -> Result<()> {
-    match std::io::stdout().flush() {
+    match writeln!(std::io::stdout().lock(), "{args}") {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         Err(e) => Err(e).context("writing to standard output"),

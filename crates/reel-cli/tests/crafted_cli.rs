@@ -112,14 +112,7 @@ fn be(words: &[u32]) -> Vec<u8> {
 
 fn ffmpeg_make(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     let out = dir.join(name);
-    let o = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg("testsrc2=size=160x120:rate=30:duration=2")
-        .args(args)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ffmpeg_lavfi(&out, "testsrc2=size=160x120:rate=30:duration=2", args);
     out
 }
 

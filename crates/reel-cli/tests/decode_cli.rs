@@ -21,27 +21,7 @@ fn source_of(path: &Path) -> (FrameSource, Vec<i64>) {
 
 /// ffmpeg's decode of the file: raw planar frames in presentation order.
 fn ffmpeg_frames(path: &Path, pix_fmt: &str, frame_bytes: usize) -> Vec<Vec<u8>> {
-    let o = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args([
-            "-map",
-            "0:v:0",
-            "-fps_mode",
-            "passthrough",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-        ])
-        .arg(pix_fmt)
-        .arg("-")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    o.stdout
-        .chunks_exact(frame_bytes)
-        .map(<[u8]>::to_vec)
-        .collect()
+    ffmpeg_raw_frames(path, pix_fmt, frame_bytes, &[])
 }
 
 /// Whether FFmpeg's libavcodec loads in-process (Debian's `ffmpeg` package
@@ -489,10 +469,7 @@ fn reel_frame_writes_the_png_ffmpeg_shows() {
         ])
         .output()
         .unwrap();
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&out).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    reader.next_frame(&mut buf).unwrap();
+    let (_, _, buf) = read_png_rgb(&out);
     let psnr = reel_encode::yuv::psnr(&buf, &o.stdout);
     assert!(
         psnr > 40.0,
@@ -927,13 +904,7 @@ fn frame_references_into_a_stream_show_the_referenced_frame() {
             "-o",
             png_path.to_str().unwrap(),
         ]);
-        let mut reader = png::Decoder::new(std::io::BufReader::new(
-            std::fs::File::open(&png_path).unwrap(),
-        ))
-        .read_info()
-        .unwrap();
-        let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
-        reader.next_frame(&mut rgb).unwrap();
+        let (_, _, rgb) = read_png_rgb(&png_path);
         // The same frame, converted by reel from ffmpeg's decode.
         let want = reel_decode::DecodedFrame {
             width: 320,

@@ -93,22 +93,6 @@ const STREAMS: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-fn make(dir: &Path, name: &str, source: &str, args: &[&str]) -> std::path::PathBuf {
-    let out = dir.join(name);
-    let o = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i", source])
-        .args(args)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "ffmpeg {name}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    out
-}
-
 /// ffmpeg's decode of every frame to RGB, in presentation order.
 ///
 /// swscale's default conversion depends on the input: 8-bit 4:2:0 takes a
@@ -118,29 +102,12 @@ fn make(dir: &Path, name: &str, source: &str, args: &[&str]) -> std::path::PathB
 /// exact rounding), so what is compared is the decode and the colour
 /// matrix and range, not the choice of upsampling filter.
 fn ffmpeg_rgb(path: &Path, frame_bytes: usize) -> Vec<Vec<u8>> {
-    let o = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args([
-            "-map",
-            "0:v:0",
-            "-fps_mode",
-            "passthrough",
-            "-sws_flags",
-            "neighbor+full_chroma_int+accurate_rnd",
-            "-pix_fmt",
-            "rgb24",
-            "-f",
-            "rawvideo",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    o.stdout
-        .chunks_exact(frame_bytes)
-        .map(<[u8]>::to_vec)
-        .collect()
+    ffmpeg_raw_frames(
+        path,
+        "rgb24",
+        frame_bytes,
+        &["-sws_flags", "neighbor+full_chroma_int+accurate_rnd"],
+    )
 }
 
 /// ffmpeg's frame presentation times (ns), in order.
@@ -167,32 +134,6 @@ fn ffprobe_frame_times(path: &Path) -> Vec<i64> {
         .collect()
 }
 
-fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
-    let mut reader = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()))
-        .read_info()
-        .unwrap();
-    let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut rgb).unwrap();
-    assert_eq!(info.color_type, png::ColorType::Rgb);
-    rgb.truncate(info.buffer_size());
-    (info.width, info.height, rgb)
-}
-
-pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let mse = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0f64 * 255.0 / mse).log10()
-    }
-}
-
 #[test]
 fn first_last_and_random_frames_match_ffmpegs_rgb() {
     if !ffmpeg_available() {
@@ -202,7 +143,8 @@ fn first_last_and_random_frames_match_ffmpegs_rgb() {
     let png = dir.join("frame.png");
     let mut report = Vec::new();
     for (name, source, args) in STREAMS {
-        let path = make(&dir, name, source, args);
+        let path = dir.join(name);
+        ffmpeg_lavfi(&path, source, args);
         let times = ffprobe_frame_times(&path);
         let (w, h) = (320usize, 240usize);
         let expected = ffmpeg_rgb(&path, w * h * 3);
@@ -258,16 +200,16 @@ fn first_last_and_random_frames_match_ffmpegs_rgb() {
                 "{name} at frame {i} ({at}): {}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            let (pw, ph, rgb) = read_png(&png);
+            let (pw, ph, rgb) = read_png_rgb(&png);
             assert_eq!((pw as usize, ph as usize), (w, h), "{name}");
-            let score = psnr(&rgb, &expected[i]);
+            let score = reel_encode::yuv::psnr(&rgb, &expected[i]);
             assert!(
                 score >= MIN_PSNR_DB,
                 "{name}: frame {i} at {at}: {score:.1} dB from ffmpeg's frame"
             );
             // The check can fail: a neighbouring frame scores below the bar.
             let neighbour = if i + 1 < expected.len() { i + 1 } else { i - 1 };
-            let other = psnr(&rgb, &expected[neighbour]);
+            let other = reel_encode::yuv::psnr(&rgb, &expected[neighbour]);
             assert!(
                 other < MIN_PSNR_DB,
                 "{name}: frame {i} is also {other:.1} dB from frame {neighbour}: the test cannot tell frames apart"

@@ -67,37 +67,56 @@ pub trait Decoder: Send {
     fn reset(&mut self) -> Result<(), DecodeError>;
 }
 
-/// Presentation timestamps of samples sent but not yet returned as
-/// pictures: decoders without timestamp plumbing return pictures in
-/// presentation order, so each takes the smallest one pending.
+/// Samples sent to a decoder whose pictures have not come out yet: each
+/// one's PTS by the tag it went in with (a sequence number, or a timestamp
+/// the decoder hands back), so every picture is labelled with the sample
+/// the decoder says it came from. A picture whose tag is unknown (a decoder
+/// that lost it) takes the smallest PTS pending, as pictures leave in
+/// presentation order.
 #[derive(Default, Debug)]
-pub(crate) struct PendingPts(BTreeMap<i64, usize>);
+pub(crate) struct PendingSamples {
+    pts_by_tag: BTreeMap<i64, i64>,
+    next_tag: i64,
+}
 
-impl PendingPts {
-    pub fn push(&mut self, pts: i64) {
-        *self.0.entry(pts).or_default() += 1;
+impl PendingSamples {
+    /// Samples remembered at most; the oldest tags are forgotten (their
+    /// pictures were dropped), so a live stream's map stays small.
+    const MAX: usize = 256;
+
+    /// Remembers a sample under the next sequence number, which it returns.
+    pub fn push(&mut self, pts: i64) -> i64 {
+        let tag = self.next_tag;
+        self.next_tag += 1;
+        self.insert(tag, pts);
+        tag
     }
 
-    pub fn pop_smallest(&mut self) -> Option<i64> {
-        let (&pts, n) = self.0.iter_mut().next()?;
-        *n -= 1;
-        if *n == 0 {
-            self.0.remove(&pts);
+    /// Remembers a sample under a tag of the caller's choosing.
+    pub fn insert(&mut self, tag: i64, pts: i64) {
+        self.pts_by_tag.insert(tag, pts);
+        while self.pts_by_tag.len() > Self::MAX {
+            self.pts_by_tag.pop_first();
         }
-        Some(pts)
     }
 
-    pub fn remove(&mut self, pts: i64) {
-        if let Some(n) = self.0.get_mut(&pts) {
-            *n -= 1;
-            if *n == 0 {
-                self.0.remove(&pts);
-            }
+    /// The PTS of the picture that came out with `tag` (`None`: the
+    /// decoder gave none), forgetting its sample.
+    pub fn take(&mut self, tag: Option<i64>) -> Option<i64> {
+        if let Some(pts) = tag.and_then(|t| self.pts_by_tag.remove(&t)) {
+            return Some(pts);
         }
+        let (&tag, _) = self.pts_by_tag.iter().min_by_key(|(_, pts)| **pts)?;
+        self.pts_by_tag.remove(&tag)
+    }
+
+    /// Forgets one sample (its packet was refused).
+    pub fn forget(&mut self, tag: i64) {
+        self.pts_by_tag.remove(&tag);
     }
 
     pub fn clear(&mut self) {
-        self.0.clear();
+        self.pts_by_tag.clear();
     }
 }
 
@@ -154,5 +173,36 @@ impl Decoder for WithColor {
 
     fn reset(&mut self) -> Result<(), DecodeError> {
         self.inner.reset()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PendingSamples;
+
+    #[test]
+    fn pictures_take_their_own_samples_pts() {
+        let mut p = PendingSamples::default();
+        // Decode order I P B: the B picture comes out first, by its tag.
+        let i = p.push(0);
+        let pp = p.push(3000);
+        let b = p.push(1000);
+        assert_eq!(p.take(Some(i)), Some(0));
+        assert_eq!(p.take(Some(b)), Some(1000));
+        // A lost tag takes the smallest PTS pending.
+        p.push(2000);
+        assert_eq!(p.take(None), Some(2000));
+        assert_eq!(p.take(Some(pp)), Some(3000));
+        assert_eq!(p.take(Some(pp)), None);
+        // A sample whose picture never came is forgotten past the bound.
+        let dropped = p.push(5);
+        for t in 0..PendingSamples::MAX as i64 {
+            p.push(10 + t);
+        }
+        assert_eq!(
+            p.take(Some(dropped)),
+            Some(10),
+            "tag gone: smallest left instead"
+        );
     }
 }

@@ -12,7 +12,6 @@
 //! on any frame, the size its frame headers give (`vp9_sizes`), with
 //! ffmpeg's scaling to the first size turned off (`-autoscale 0`).
 
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -23,7 +22,7 @@ use reel_video::bitstream;
 use reel_video::bitstream::vp9_sizes::FrameSizes;
 
 use crate::DecodeError;
-use crate::decoder::{Backend, Decoder, PendingPts, SampleIn};
+use crate::decoder::{Backend, Decoder, PendingSamples, SampleIn};
 use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
 
 /// The ffmpeg to run: `REEL_FFMPEG`, else `ffmpeg` on `PATH`.
@@ -107,13 +106,12 @@ pub struct FfmpegDecoder {
     vp9_sizes: Option<FrameSizes>,
     frames: Option<Receiver<Picture>>,
     reader: Option<JoinHandle<()>>,
-    /// The sample number of each picture, in output order (from `showinfo`).
-    numbers: Option<Receiver<u64>>,
-    /// Sample PTS by the number its IVF frame header carried.
-    numbered: BTreeMap<u64, i64>,
+    /// The IVF timestamp of each picture, in output order (from `showinfo`).
+    stamps: Option<Receiver<i64>>,
     /// What IVF timestamps count from (set by the first sample after a start).
     origin: Option<i64>,
-    pending: PendingPts,
+    /// Samples in flight, by their IVF timestamps.
+    pending: PendingSamples,
 }
 
 impl FfmpegDecoder {
@@ -138,22 +136,20 @@ impl FfmpegDecoder {
             vp9_sizes: None,
             frames: None,
             reader: None,
-            numbers: None,
-            numbered: BTreeMap::new(),
+            stamps: None,
             origin: None,
-            pending: PendingPts::default(),
+            pending: PendingSamples::default(),
         };
         d.start()?;
         Ok(d)
     }
 
     fn start(&mut self) -> Result<(), DecodeError> {
-        // Every codec goes in as IVF (H.264 under its BMP fourcc):
-        // each frame header carries the sample's number as its timestamp,
-        // and `showinfo` says which number each picture came from, so a
-        // sample that yields no picture (RASL pictures after a CRA, where
-        // decoding starts) cannot shift the labels of later ones.
-        let format = "ivf";
+        // Every codec goes in as IVF (H.264 under its BMP fourcc): each
+        // frame header carries a timestamp made from the sample's PTS (see
+        // `push`), and `showinfo` says which timestamp each picture came
+        // with, so a sample that yields no picture (RASL pictures after a
+        // CRA, where decoding starts) cannot shift the labels of later ones.
         let pix_fmt = self.layout.ffmpeg_pix_fmt(self.bit_depth);
         let mut filters = vec!["showinfo".to_owned()];
         if self.full_range {
@@ -175,7 +171,7 @@ impl FfmpegDecoder {
             } else {
                 &[]
             })
-            .args(["-f", format, "-i", "pipe:0"])
+            .args(["-f", "ivf", "-i", "pipe:0"])
             .args(if self.codec == VideoCodec::VP9 {
                 &["-autoscale", "0"][..]
             } else {
@@ -209,24 +205,26 @@ impl FfmpegDecoder {
             .stderr
             .take()
             .ok_or_else(|| DecodeError::Ffmpeg("no stderr".into()))?;
-        let (numbers_tx, numbers_rx) = mpsc::channel();
+        let (stamps_tx, stamps_rx) = mpsc::channel();
+        // REEL_DEBUG_FFMPEG=1 echoes what ffmpeg says (it is not shown otherwise).
+        let echo = std::env::var_os("REEL_DEBUG_FFMPEG").is_some();
         std::thread::spawn(move || {
             // `[Parsed_showinfo_1 @ 0x…] n:   3 pts:      7 pts_time:0.007 …`
             for line in
                 std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok)
             {
-                if std::env::var_os("REEL_DEBUG_FFMPEG").is_some() {
+                if echo {
                     eprintln!("ffmpeg: {line}");
                 }
                 if !line.contains("showinfo") {
                     continue;
                 }
-                let number = line
+                let stamp = line
                     .split_once(" pts:")
                     .and_then(|(_, rest)| rest.split_whitespace().next())
-                    .and_then(|v| v.parse::<u64>().ok());
-                if let Some(n) = number
-                    && numbers_tx.send(n).is_err()
+                    .and_then(|v| v.parse::<i64>().ok());
+                if let Some(stamp) = stamp
+                    && stamps_tx.send(stamp).is_err()
                 {
                     return;
                 }
@@ -236,11 +234,9 @@ impl FfmpegDecoder {
             .stdin
             .take()
             .ok_or_else(|| DecodeError::Ffmpeg("no stdin".into()))?;
-        {
-            stdin
-                .write_all(&ivf_header(self.codec, self.width, self.height))
-                .map_err(|e| DecodeError::Ffmpeg(e.to_string()))?;
-        }
+        stdin
+            .write_all(&ivf_header(self.codec, self.width, self.height))
+            .map_err(|e| DecodeError::Ffmpeg(e.to_string()))?;
         let (bit_depth, layout) = (self.bit_depth, self.layout);
         let (tx, rx) = mpsc::channel();
         let (sizes_tx, sizes_rx) = mpsc::channel::<(u32, u32)>();
@@ -257,7 +253,7 @@ impl FfmpegDecoder {
         self.sizes = Some(sizes_tx);
         self.vp9_sizes = (self.codec == VideoCodec::VP9).then(FrameSizes::new);
         self.frames = Some(rx);
-        self.numbers = Some(numbers_rx);
+        self.stamps = Some(stamps_rx);
         self.reader = Some(reader);
         self.origin = None;
         Ok(())
@@ -285,17 +281,11 @@ impl FfmpegDecoder {
     fn picture_pts(&mut self) -> i64 {
         // showinfo logs a picture before it is written out, so its line is
         // there by the time the picture is.
-        let number = self
-            .numbers
+        let stamp = self
+            .stamps
             .as_ref()
             .and_then(|rx| rx.recv_timeout(std::time::Duration::from_secs(5)).ok());
-        match number.and_then(|n| self.numbered.remove(&n)) {
-            Some(pts) => {
-                self.pending.remove(pts);
-                pts
-            }
-            None => self.pending.pop_smallest().unwrap_or_default(),
-        }
+        self.pending.take(stamp).unwrap_or_default()
     }
 
     fn ready(&mut self) -> Vec<DecodedFrame> {
@@ -314,7 +304,7 @@ impl FfmpegDecoder {
             let _ = c.wait();
         }
         self.frames.take();
-        self.numbers.take();
+        self.stamps.take();
         if let Some(r) = self.reader.take() {
             let _ = r.join();
         }
@@ -365,7 +355,6 @@ impl Decoder for FfmpegDecoder {
                 let _ = tx.send(*size);
             }
         }
-        self.pending.push(sample.pts);
         // The frame header's timestamp is the sample's PTS (moved to stay
         // positive): pictures come out with increasing timestamps, which
         // the ffmpeg CLI keeps (numbers in decode order would look faulty
@@ -373,8 +362,8 @@ impl Decoder for FfmpegDecoder {
         let origin = *self
             .origin
             .get_or_insert(sample.pts.saturating_sub(1 << 40));
-        let stamp = sample.pts.saturating_sub(origin).max(0) as u64;
-        self.numbered.insert(stamp, sample.pts);
+        let stamp = sample.pts.saturating_sub(origin).max(0);
+        self.pending.insert(stamp, sample.pts);
         let mut packet = Vec::with_capacity(sample.data.len() + 12);
         packet.extend_from_slice(&(sample.data.len() as u32).to_le_bytes());
         packet.extend_from_slice(&stamp.to_le_bytes());
@@ -404,7 +393,6 @@ impl Decoder for FfmpegDecoder {
             let _ = r.join();
         }
         self.pending.clear();
-        self.numbered.clear();
         self.start()?;
         Ok(out)
     }
@@ -412,7 +400,6 @@ impl Decoder for FfmpegDecoder {
     fn reset(&mut self) -> Result<(), DecodeError> {
         self.stop();
         self.pending.clear();
-        self.numbered.clear();
         self.start()
     }
 }

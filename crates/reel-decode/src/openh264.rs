@@ -10,13 +10,13 @@ use openh264::decoder::{DecodedYUV, Decoder as H264, DecoderConfig, Flush};
 use openh264::formats::YUVSource;
 
 use crate::DecodeError;
-use crate::decoder::{Backend, Decoder, PendingPts, SampleIn};
+use crate::decoder::{Backend, Decoder, PendingSamples, SampleIn};
 use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
 
 /// openh264 behind [`Decoder`].
 pub struct OpenH264Decoder {
     decoder: H264,
-    pending: PendingPts,
+    pending: PendingSamples,
     /// After an error, samples are skipped until the next keyframe.
     waiting_for_keyframe: bool,
 }
@@ -62,7 +62,7 @@ impl OpenH264Decoder {
     pub fn new() -> Result<Self, DecodeError> {
         Ok(Self {
             decoder: new_raw()?,
-            pending: PendingPts::default(),
+            pending: PendingSamples::default(),
             waiting_for_keyframe: false,
         })
     }
@@ -80,17 +80,17 @@ impl Decoder for OpenH264Decoder {
             }
             self.reset()?;
         }
-        self.pending.push(sample.pts);
+        let tag = self.pending.push(sample.pts);
         match self.decoder.decode(sample.data) {
             Ok(Some(yuv)) => {
                 // Flushed after every sample (and given only streams
                 // without reordering): the picture is this sample's.
-                self.pending.remove(sample.pts);
+                self.pending.forget(tag);
                 Ok(vec![copy_frame(&yuv, sample.pts)])
             }
             Ok(None) => Ok(Vec::new()),
             Err(e) => {
-                self.pending.remove(sample.pts);
+                self.pending.forget(tag);
                 self.waiting_for_keyframe = true;
                 Err(DecodeError::Sample {
                     codec: reel_types::VideoCodec::H264.to_string(),
@@ -105,7 +105,7 @@ impl Decoder for OpenH264Decoder {
         let frames = self.decoder.flush_remaining().map_err(setup_err)?;
         let mut out = Vec::with_capacity(frames.len());
         for yuv in &frames {
-            let pts = self.pending.pop_smallest().unwrap_or_default();
+            let pts = self.pending.take(None).unwrap_or_default();
             out.push(copy_frame(yuv, pts));
         }
         Ok(out)

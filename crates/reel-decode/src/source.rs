@@ -379,16 +379,11 @@ impl FrameSource {
                 for fr in decoder.flush()? {
                     self.cache.insert(fr);
                 }
+                // Nothing is in flight any more: the checks above now find
+                // the picture or know it never came.
                 self.in_flight.clear();
                 // A drained decoder starts again at a keyframe.
                 self.started_at = None;
-                if let Some(f) = self.cache.get(pts) {
-                    return Ok(Lookup::Frame(f));
-                }
-                return match last_error {
-                    Some(e) => Err(e),
-                    None => Ok(Lookup::NoPicture(pts)),
-                };
             }
         }
     }

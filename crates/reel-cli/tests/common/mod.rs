@@ -176,23 +176,10 @@ pub fn generated_media() -> &'static Path {
     DIR.get_or_init(|| {
         let dir = tempdir("media");
         for (name, args) in GENERATED {
-            let out = dir.join(name);
-            let mut cmd = Command::new("ffmpeg");
-            cmd.args([
-                "-v",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
+            ffmpeg_lavfi(
+                &dir.join(name),
                 "testsrc2=size=320x240:rate=30:duration=2",
-            ]);
-            cmd.args(*args).arg(&out);
-            let o = cmd.output().unwrap();
-            assert!(
-                o.status.success(),
-                "ffmpeg {name}: {}",
-                String::from_utf8_lossy(&o.stderr)
+                args,
             );
         }
         dir
@@ -321,4 +308,56 @@ pub fn ffmpeg_decode_errors(path: &Path) -> String {
 pub fn mediainfo_sees_video(path: &Path) -> Option<bool> {
     let o = Command::new("mediainfo").arg(path).output().ok()?;
     Some(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("\nVideo"))
+}
+
+/// `ffmpeg -f lavfi -i SOURCE ARGS OUT`: test media from a synthetic source.
+pub fn ffmpeg_lavfi(out: &Path, source: &str, args: &[&str]) {
+    let o = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i", source])
+        .args(args)
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "ffmpeg {}: {}",
+        out.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// ffmpeg's decode of a file's first video track: raw frames of
+/// `frame_bytes` in `pix_fmt`, in presentation order; `extra` goes before
+/// the output options (e.g. `-sws_flags …`).
+pub fn ffmpeg_raw_frames(
+    path: &Path,
+    pix_fmt: &str,
+    frame_bytes: usize,
+    extra: &[&str],
+) -> Vec<Vec<u8>> {
+    let o = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", "0:v:0", "-fps_mode", "passthrough"])
+        .args(extra)
+        .args(["-pix_fmt", pix_fmt, "-f", "rawvideo", "-"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o.stdout
+        .chunks_exact(frame_bytes)
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// An 8-bit RGB PNG file: width, height, pixels.
+pub fn read_png_rgb(path: &Path) -> (u32, u32, Vec<u8>) {
+    let mut reader = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()))
+        .read_info()
+        .unwrap();
+    let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut rgb).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb, "{}", path.display());
+    rgb.truncate(info.buffer_size());
+    (info.width, info.height, rgb)
 }

@@ -1,6 +1,5 @@
 //! libavcodec behind [`Decoder`].
 
-use std::collections::BTreeMap;
 use std::ffi::c_int;
 use std::ptr;
 
@@ -11,11 +10,7 @@ use super::{
     PADDING, api, error_text, find_decoder, set_option,
 };
 use crate::DecodeError;
-use crate::decoder::{Backend, Decoder, DecoderOptions, PendingPts, SampleIn};
-
-/// Tags of samples whose pictures may still come; older ones are forgotten
-/// (their pictures were dropped) so a live stream's map stays small.
-const MAX_PENDING: usize = 256;
+use crate::decoder::{Backend, Decoder, DecoderOptions, PendingSamples, SampleIn};
 use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
 
 /// `AVERROR(EAGAIN)`: the decoder wants the other call first.
@@ -28,11 +23,8 @@ pub struct LibavDecoder {
     ctx: *mut Opaque,
     packet: *mut Opaque,
     frame: *mut AvFrameHead,
-    /// Sample PTS by the tag its packet carried.
-    tagged: BTreeMap<i64, i64>,
-    next_tag: i64,
-    /// For pictures that come back without a known tag: matched in order.
-    pending: PendingPts,
+    /// Samples in flight, by the tag their packets carry in `pts`.
+    pending: PendingSamples,
     /// After an error, samples are skipped until the next keyframe.
     waiting_for_keyframe: bool,
     /// After a drain libavcodec takes no input until flushed.
@@ -63,9 +55,7 @@ impl LibavDecoder {
                 ctx: (api.avcodec_alloc_context3)(av_codec),
                 packet: (api.av_packet_alloc)(),
                 frame: (api.av_frame_alloc)(),
-                tagged: BTreeMap::new(),
-                next_tag: 0,
-                pending: PendingPts::default(),
+                pending: PendingSamples::default(),
                 waiting_for_keyframe: false,
                 drained: false,
             };
@@ -158,15 +148,7 @@ impl LibavDecoder {
             let frame = unsafe { copy_frame(self.api, &*self.frame) };
             let tag = unsafe { self.frame_tag() };
             unsafe { (self.api.av_frame_unref)(self.frame) };
-            let frame_pts = match self.tagged.remove(&tag) {
-                Some(sample_pts) => {
-                    self.pending.remove(sample_pts);
-                    sample_pts
-                }
-                // No tag we gave (a decoder that loses timestamps): the
-                // smallest pending PTS, as pictures leave in presentation order.
-                None => self.pending.pop_smallest().unwrap_or(pts),
-            };
+            let frame_pts = self.pending.take(Some(tag)).unwrap_or(pts);
             match frame {
                 Ok(mut f) => {
                     f.pts = frame_pts;
@@ -182,9 +164,7 @@ impl LibavDecoder {
             }
         }
     }
-}
 
-impl LibavDecoder {
     /// The tag of the picture just received (`AVFrame.pts`).
     ///
     /// # Safety
@@ -198,26 +178,6 @@ impl LibavDecoder {
             } else {
                 (*self.frame.cast::<AvFrameTimesV59>()).pts
             }
-        }
-    }
-
-    /// Tags a sample's packet and remembers its PTS.
-    fn tag(&mut self, pts: i64) -> i64 {
-        let tag = self.next_tag;
-        self.next_tag += 1;
-        self.tagged.insert(tag, pts);
-        self.pending.push(pts);
-        while self.tagged.len() > MAX_PENDING {
-            if let Some((_, old)) = self.tagged.pop_first() {
-                self.pending.remove(old);
-            }
-        }
-        tag
-    }
-
-    fn untag(&mut self, tag: i64) {
-        if let Some(pts) = self.tagged.remove(&tag) {
-            self.pending.remove(pts);
         }
     }
 }
@@ -321,7 +281,7 @@ impl Decoder for LibavDecoder {
             }
             self.reset()?;
         }
-        let tag = self.tag(sample.pts);
+        let tag = self.pending.push(sample.pts);
         let mut out = Vec::new();
         let mut r = self.send(Some(sample.data), tag);
         if r == ERROR_AGAIN {
@@ -330,7 +290,7 @@ impl Decoder for LibavDecoder {
             r = self.send(Some(sample.data), tag);
         }
         if r < 0 {
-            self.untag(tag);
+            self.pending.forget(tag);
             return Err(self.sample_err(sample.pts, r));
         }
         self.receive(&mut out, sample.pts)?;
@@ -347,7 +307,6 @@ impl Decoder for LibavDecoder {
             }
             self.receive(&mut out, 0)?;
         }
-        self.tagged.clear();
         self.pending.clear();
         Ok(out)
     }
@@ -355,7 +314,6 @@ impl Decoder for LibavDecoder {
     fn reset(&mut self) -> Result<(), DecodeError> {
         // SAFETY: ctx is live.
         unsafe { (self.api.avcodec_flush_buffers)(self.ctx) };
-        self.tagged.clear();
         self.pending.clear();
         self.waiting_for_keyframe = false;
         self.drained = false;

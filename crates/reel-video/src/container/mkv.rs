@@ -9,7 +9,7 @@ use std::io::{Read, Seek};
 use matroska_demuxer::{MatroskaFile, TrackType};
 use reel_types::VideoCodec;
 
-use super::sample::{fill_durations, fill_from_bitstream};
+use super::sample::{fill_durations, fill_from_keyframe};
 use super::{CodecConfig, ContainerKind, OtherTrack, Parsed, SampleData, SampleInfo, VideoTrack};
 use crate::VideoError;
 use crate::bitstream::{av1, h264, h265};
@@ -194,22 +194,22 @@ pub(crate) fn parse<R: Read + Seek>(
             },
         });
     }
-    // The first keyframe's bytes tell the codec details (profile, bit
-    // depth, chroma format) the track header leaves out.
-    for track in &mut tracks {
-        if let Some(first) = track.samples.iter_mut().find(|s| s.is_keyframe)
-            && let SampleData::Range { offset, len } = first.data
-            && len <= 64 << 20
-        {
-            let mut bytes = vec![0; len as usize];
-            r.seek(std::io::SeekFrom::Start(offset)).map_err(io)?;
-            r.read_exact(&mut bytes).map_err(io)?;
-            first.data = SampleData::Inline(bytes);
-        }
-    }
     for track in &mut tracks {
         fill_durations(&mut track.samples);
-        fill_from_bitstream(track);
+        // The first keyframe's headers tell the codec details (profile, bit
+        // depth, chroma format) the track header leaves out.
+        if let Some(&SampleData::Range { offset, len }) = track
+            .samples
+            .iter()
+            .find(|s| s.is_keyframe)
+            .map(|s| &s.data)
+            && len <= 64 << 20
+        {
+            let mut raw = vec![0; len as usize];
+            r.seek(std::io::SeekFrom::Start(offset)).map_err(io)?;
+            r.read_exact(&mut raw).map_err(io)?;
+            fill_from_keyframe(track, &raw);
+        }
     }
     Ok(Parsed {
         container,

@@ -156,34 +156,31 @@ pub(crate) fn read_blocks(
         if let Some(g) = group.take_if(|g| pos >= g.end) {
             finish_group(g, &mut frames);
         }
-        let parsed = header(r, pos)?;
-        let damaged = |what: &str| format!("damaged data at byte {pos} ({what})");
-        let h = match parsed {
+        // A header that cannot be where an element starts, or a block
+        // running past the end of the file (cut there, or its size field
+        // damaged: then a cluster follows), sends reading to the next cluster.
+        let checked = match header(r, pos)? {
+            Some(h) if !is_known(h.id) || (h.size.is_none() && !is_master(h.id)) => {
+                Err("no valid element starts there")
+            }
             Some(h) if h.size.is_some_and(|s| h.body.saturating_add(s) > file_size) => {
-                if h.id == CLUSTER || h.id == BLOCK_GROUP {
-                    // A cut file: read the blocks that are complete.
+                if is_master(h.id) {
+                    // A cut file: read the blocks of it that are complete.
                     warnings.push(format!(
                         "the file ends inside the element at byte {pos} (it was cut short)"
                     ));
-                    Header { size: None, ..h }
+                    Ok(Header { size: None, ..h })
                 } else {
-                    // A block or element running past the end: the file was
-                    // cut there, or its size field is damaged — then a
-                    // cluster follows and reading resumes at it.
-                    let what = damaged("an element runs past the end of the file");
-                    match resync(r, pos, end, &mut warnings, what)? {
-                        Some(next) => {
-                            pos = next;
-                            group = None;
-                            continue;
-                        }
-                        None => break,
-                    }
+                    Err("an element runs past the end of the file")
                 }
             }
-            Some(h) if is_known(h.id) && (h.size.is_some() || is_master(h.id)) => h,
-            _ => {
-                let what = damaged("no valid element starts there");
+            Some(h) => Ok(h),
+            None => Err("no valid element starts there"),
+        };
+        let h = match checked {
+            Ok(h) => h,
+            Err(what) => {
+                let what = format!("damaged data at byte {pos} ({what})");
                 match resync(r, pos, end, &mut warnings, what)? {
                     Some(next) => {
                         pos = next;

@@ -137,18 +137,35 @@ pub(crate) fn fill_durations(samples: &mut [SampleInfo]) {
     }
 }
 
-/// Codec string, bit depth and chroma from the first keyframe's headers.
+/// Codec string, bit depth and chroma from the first keyframe's headers,
+/// when its bytes are in memory (containers that list file ranges call
+/// [`fill_from_keyframe`] with the bytes they read).
 pub(crate) fn fill_from_bitstream(track: &mut VideoTrack) {
-    let Some(first) = track.samples.iter().find(|s| s.is_keyframe) else {
-        return;
-    };
-    let SampleData::Inline(raw) = &first.data else {
-        return;
-    };
-    let Ok(sample) = track.config.to_canonical(raw, true) else {
-        return;
-    };
-    if let Some(info) = bitstream::stream_info(track.codec, &sample) {
+    let info = track
+        .samples
+        .iter()
+        .find(|s| s.is_keyframe)
+        .and_then(|s| match &s.data {
+            SampleData::Inline(raw) => keyframe_info(track, raw),
+            SampleData::Range { .. } => None,
+        });
+    apply_info(track, info);
+}
+
+/// Codec string, bit depth and chroma from a keyframe's headers (`raw`:
+/// the sample as the container stores it).
+pub(crate) fn fill_from_keyframe(track: &mut VideoTrack, raw: &[u8]) {
+    let info = keyframe_info(track, raw);
+    apply_info(track, info);
+}
+
+fn keyframe_info(track: &VideoTrack, raw: &[u8]) -> Option<bitstream::StreamInfo> {
+    let sample = track.config.to_canonical(raw, true).ok()?;
+    bitstream::stream_info(track.codec, &sample)
+}
+
+fn apply_info(track: &mut VideoTrack, info: Option<bitstream::StreamInfo>) {
+    if let Some(info) = info {
         track.codec_string = info.codec_string;
         track.bit_depth = Some(info.bit_depth);
         track.chroma_format = Some(info.chroma_format);
