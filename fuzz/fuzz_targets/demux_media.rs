@@ -11,7 +11,6 @@ use reel_video::{bitstream, MediaFile};
 mod shared;
 
 fuzz_target!(|data: &[u8]| {
-    shared::quiet_panics();
     let Ok(mut file) = MediaFile::from_bytes(data.to_vec(), "fuzz") else {
         return;
     };

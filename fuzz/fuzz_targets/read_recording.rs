@@ -8,6 +8,5 @@ use libfuzzer_sys::fuzz_target;
 mod shared;
 
 fuzz_target!(|data: &[u8]| {
-    shared::quiet_panics();
     shared::exercise_recording(data);
 });

@@ -31,7 +31,6 @@ fn repair(data: &mut [u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    shared::quiet_panics();
     let mut data = data.to_vec();
     repair(&mut data);
     shared::exercise_recording(&data);

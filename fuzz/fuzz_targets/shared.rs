@@ -4,16 +4,6 @@
 use reel_store::{RecordingReader, Store};
 use reel_types::{Archetype, AssetVideo, EncodedImage, Image, VideoFrameReference, VideoStream};
 
-/// libFuzzer's hook aborts on every panic, even one the code under test
-/// catches on purpose (reel wraps third-party parsers in `catch_unwind` and
-/// turns their panics into errors). A quiet hook keeps that behaviour
-/// observable: a panic that escapes reel's API still aborts the run,
-/// because `fuzz_target!` treats an unwinding target as a crash.
-pub fn quiet_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
-}
-
 /// Reads `data` as a recording the way tools do: scan, index, indexed
 /// chunks, every archetype of every row, and the store's queries.
 pub fn exercise_recording(data: &[u8]) {

@@ -1,12 +1,13 @@
 //! Arrow IPC encoding of record batches: the payload of every data frame.
 
 use std::io::Cursor;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use arrow_array::RecordBatch;
 use arrow_ipc::CompressionType;
 use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::{IpcWriteOptions, StreamWriter};
+
+use crate::ipc_check;
 
 /// How chunk bodies are compressed inside their Arrow IPC message.
 ///
@@ -94,102 +95,31 @@ fn worth_lz4(batch: &RecordBatch) -> bool {
 
 /// Decodes the single batch of an IPC stream.
 ///
-/// The bytes come from disk (or the network) and may be anything, so the
-/// Arrow reader runs with full validation, and — as a last line of defense
-/// against a panic in a third-party parser on hostile input — behind
-/// `catch_unwind`; a caught panic becomes an ordinary error.
-pub fn decode_batch(bytes: &[u8]) -> Result<RecordBatch, String> {
-    check_decompressed_sizes(bytes)?;
-    let result = catch_unwind(AssertUnwindSafe(|| -> Result<RecordBatch, String> {
-        let mut reader =
-            StreamReader::try_new(Cursor::new(bytes), None).map_err(|e| e.to_string())?;
-        let batch = reader
-            .next()
-            .ok_or_else(|| "the Arrow IPC stream holds no record batch".to_string())?
-            .map_err(|e| e.to_string())?;
-        Ok(batch)
-    }));
-    match result {
-        Ok(r) => r,
-        Err(_) => Err("the Arrow IPC reader failed on malformed data".into()),
-    }
-}
-
-/// Most bytes one compressed byte can stand for: LZ4 tops out near 255:1;
-/// zstd's RLE blocks reach about 32768:1 (128 KiB from 4 bytes).
-const MAX_RATIO_LZ4: u64 = 256;
-const MAX_RATIO_ZSTD: u64 = 32_768;
-
-/// Checks every compressed buffer's declared decompressed length against
-/// what its codec can possibly produce from its compressed size.
+/// The bytes come from disk (or the network) and may be anything. They are
+/// checked first ([`ipc_check`]: sizes, buffer ranges, only the types reel
+/// writes), which keeps arrow-ipc away from the inputs it allocates for
+/// without limit or asserts on; the Arrow reader then runs with full
+/// validation, fenced by [`reel_types::guard`] for the assertions left.
 ///
-/// arrow-ipc allocates the declared length up front; a hostile or damaged
-/// file declaring exabytes would abort the process on allocation failure,
-/// which no `catch_unwind` can stop. Walking the stream's messages here
-/// (flatbuffers verified by `root_as_message`) rejects such a frame first.
-fn check_decompressed_sizes(bytes: &[u8]) -> Result<(), String> {
-    let mut pos = 0usize;
-    let read_i32 = |at: usize| -> Option<i32> {
-        Some(i32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
-    };
-    while pos + 4 <= bytes.len() {
-        let mut len = read_i32(pos).ok_or("IPC message length cut short")?;
-        pos += 4;
-        if len == -1 {
-            // Continuation marker, then the length.
-            len = read_i32(pos).ok_or("IPC message length cut short")?;
-            pos += 4;
-        }
-        if len == 0 {
-            return Ok(()); // end of stream
-        }
-        let len = usize::try_from(len).map_err(|_| "negative IPC message length")?;
-        let meta = bytes
-            .get(pos..pos.saturating_add(len))
-            .ok_or("IPC message metadata cut short")?;
-        pos += len;
-        let message =
-            arrow_ipc::root_as_message(meta).map_err(|e| format!("invalid IPC message: {e}"))?;
-        let body_len =
-            usize::try_from(message.bodyLength()).map_err(|_| "negative IPC body length")?;
-        let body = bytes
-            .get(pos..pos.saturating_add(body_len))
-            .ok_or("IPC message body cut short")?;
-        pos += body_len;
-        let batch = message
-            .header_as_record_batch()
-            .or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()));
-        let Some(batch) = batch else { continue };
-        let Some(compression) = batch.compression() else {
-            continue;
-        };
-        let ratio = if compression.codec() == arrow_ipc::CompressionType::ZSTD {
-            MAX_RATIO_ZSTD
-        } else {
-            MAX_RATIO_LZ4
-        };
-        for buffer in batch.buffers().iter().flatten() {
-            let (offset, length) = (buffer.offset(), buffer.length());
-            if length < 8 {
-                continue;
-            }
-            let start = usize::try_from(offset).map_err(|_| "negative buffer offset")?;
-            let prefix = body
-                .get(start..start + 8)
-                .ok_or("IPC buffer outside its message body")?;
-            let declared = i64::from_le_bytes(prefix.try_into().map_err(|_| "bad buffer prefix")?);
-            // -1 marks a buffer stored uncompressed.
-            if declared == -1 {
-                continue;
-            }
-            let compressed = (length as u64).saturating_sub(8);
-            let limit = compressed.saturating_mul(ratio).saturating_add(1024);
-            if declared < 0 || declared as u64 > limit {
-                return Err(format!(
-                    "a compressed buffer declares {declared} bytes from {compressed} compressed bytes (more than the codec can produce)"
-                ));
-            }
-        }
-    }
-    Ok(())
+/// Errors are one line (flatbuffers' verifier appends a trace): they end up
+/// in a list of skipped frames.
+pub fn decode_batch(bytes: &[u8]) -> Result<RecordBatch, String> {
+    let decoded = ipc_check::check_stream(bytes).and_then(|()| {
+        reel_types::guard::third_party(|| -> Result<RecordBatch, String> {
+            let mut reader =
+                StreamReader::try_new(Cursor::new(bytes), None).map_err(|e| e.to_string())?;
+            reader
+                .next()
+                .ok_or_else(|| "the Arrow IPC stream holds no record batch".to_string())?
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|panic| format!("the Arrow data is malformed ({panic})"))?
+    });
+    decoded.map_err(|e| {
+        e.lines()
+            .next()
+            .unwrap_or("malformed Arrow data")
+            .trim()
+            .to_string()
+    })
 }

@@ -23,6 +23,7 @@ mod error;
 pub mod format;
 pub mod index;
 mod ipc;
+mod ipc_check;
 mod reader;
 mod store;
 mod writer;

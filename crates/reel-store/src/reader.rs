@@ -365,9 +365,22 @@ impl<R: Read + Seek> RecordingReader<R> {
                         }),
                     },
                     FrameKind::Trailer => last_trailer = Some(pos),
-                    // Index frames are read through the trailer; unknown kinds
-                    // come from newer minor versions and are skipped by design.
-                    FrameKind::ChunkIndex | FrameKind::KeyframeIndex | FrameKind::Unknown(_) => {}
+                    // Index frames are used through the trailer; checking them
+                    // here makes a damaged index visible instead of silently
+                    // making every later open slower.
+                    FrameKind::ChunkIndex | FrameKind::KeyframeIndex => {
+                        if let Err(reason) = check_index_frame(h.kind, &bytes) {
+                            report.skipped.push(Skipped {
+                                offset: pos,
+                                len: h.total_len(),
+                                reason: format!(
+                                    "{INDEX_DAMAGE} ({reason}); chunks are found by scanning instead"
+                                ),
+                            });
+                        }
+                    }
+                    // Unknown kinds come from newer minor versions: skipped by design.
+                    FrameKind::Unknown(_) => {}
                 },
             }
             pos = pos.saturating_add(h.total_len());
@@ -379,8 +392,32 @@ impl<R: Read + Seek> RecordingReader<R> {
         {
             report.clean_close = true;
             report.index = self.read_index()?;
+            let index_damage_reported = report
+                .skipped
+                .iter()
+                .any(|s| s.reason.starts_with(INDEX_DAMAGE));
+            if report.index.is_none() && !index_damage_reported {
+                report.skipped.push(Skipped {
+                    offset: at,
+                    len: format::TRAILER_FRAME_LEN,
+                    reason: format!(
+                        "{INDEX_DAMAGE} (the trailer does not point at its frames); chunks are found by scanning instead"
+                    ),
+                });
+            }
         }
         Ok(report)
+    }
+}
+
+/// How a skipped entry about the footer index starts.
+const INDEX_DAMAGE: &str = "damaged footer index";
+
+fn check_index_frame(kind: FrameKind, bytes: &[u8]) -> Result<(), String> {
+    let batch = ipc::decode_batch(bytes)?;
+    match kind {
+        FrameKind::ChunkIndex => index::parse_chunk_index(&batch).map(drop),
+        _ => index::parse_keyframe_index(&batch).map(drop),
     }
 }
 

@@ -26,6 +26,7 @@ mod component;
 mod encoded_image;
 mod entity_path;
 mod error;
+pub mod guard;
 mod image;
 pub mod media_type;
 mod time;

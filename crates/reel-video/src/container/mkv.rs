@@ -127,12 +127,14 @@ pub(crate) fn parse<R: Read + Seek>(
         source,
     };
     let budget = BudgetReader::new(&mut *r).map_err(io)?;
-    let mkv = MatroskaFile::open(budget).map_err(|e| {
+    let damaged = |why: String| {
         malformed(format!(
-            "the Matroska/WebM header or track list is damaged ({})",
-            matroska_error(&e)
+            "the Matroska/WebM header or track list is damaged ({why})"
         ))
-    })?;
+    };
+    let mkv = reel_types::guard::third_party(|| MatroskaFile::open(budget))
+        .map_err(&damaged)?
+        .map_err(|e| damaged(matroska_error(&e)))?;
     let container = if mkv.ebml_header().doc_type() == "webm" {
         ContainerKind::WebM
     } else {
@@ -219,13 +221,18 @@ pub(crate) fn parse<R: Read + Seek>(
     })
 }
 
-/// matroska-demuxer's error in words (its `Display` of a missing element
-/// is "None").
+/// matroska-demuxer's error in words.
 fn matroska_error(e: &matroska_demuxer::DemuxError) -> String {
-    let text = e.to_string();
-    if text.is_empty() || text == "None" {
-        format!("{e:?}")
-    } else {
-        text
+    use matroska_demuxer::DemuxError as E;
+    // The crate displays wrapped errors through `source()`, which prints
+    // "None" for most of them: say what they mean instead.
+    match e {
+        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "the file ends inside an element: it is cut short".into()
+        }
+        E::IoError(io) => io.to_string(),
+        E::FromUtf8Error(_) => "a text element is not valid UTF-8".into(),
+        E::TryFromIntError(_) => "a number in an element is out of range".into(),
+        other => other.to_string(),
     }
 }

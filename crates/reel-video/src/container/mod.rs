@@ -276,20 +276,13 @@ impl MediaFile {
                 first_bytes: reel_types::media_type::hex_prefix(head),
             });
         };
-        // The box and EBML parsers are third-party code fed with outside
-        // bytes; should one of them panic on a malformed file, that becomes
-        // an error about the file rather than a crash of the program.
-        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match kind {
+        // The third-party box and EBML parsers inside run behind
+        // `reel_types::guard`; reel's own code here must not panic at all.
+        let parsed = match kind {
             Kind::Ivf => ivf::parse(&mut source, file_size, &name),
             Kind::Mkv => mkv::parse(&mut source, file_size, &name),
             Kind::Mp4 => mp4::parse(&mut source, file_size, &name),
-        }))
-        .unwrap_or_else(|_| {
-            Err(VideoError::Malformed {
-                path: name.clone(),
-                message: "the container parser failed on malformed data".into(),
-            })
-        })?;
+        }?;
         // Video tracks exist but none in a codec reel supports: say which.
         if parsed.tracks.is_empty()
             && let Some(v) = parsed.other_tracks.iter().find(|t| t.kind == "video")

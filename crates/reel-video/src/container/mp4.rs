@@ -143,8 +143,9 @@ pub(crate) fn parse(
     let mut moov_bytes = vec![0u8; moov_box.size as usize];
     r.seek(SeekFrom::Start(moov_box.offset)).map_err(io)?;
     r.read_exact(&mut moov_bytes).map_err(io)?;
-    let (moov, _) = MoovBox::decode(&moov_bytes)
-        .map_err(|e| malformed(format!("cannot decode the 'moov' box: {e}")))?;
+    let (moov, _) = reel_types::guard::third_party(|| MoovBox::decode(&moov_bytes))
+        .map_err(|panic| malformed(format!("the 'moov' box is damaged ({panic})")))?
+        .map_err(|e| malformed(format!("the 'moov' box is damaged: {}", box_error(&e))))?;
     let fragmented = moov.mvex_box.is_some() || boxes.iter().any(|b| &b.kind == b"moof");
     if fragmented {
         container = ContainerKind::FragmentedMp4;
@@ -450,29 +451,32 @@ fn plain_samples(
     file_size: u64,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<RawSample>, String> {
-    let table =
-        SampleTableAccessor::new(&trak.mdia_box.minf_box.stbl_box).map_err(|e| e.to_string())?;
-    let declared = u64::from(table.sample_count());
-    let listed = declared.min(file_size);
-    if listed < declared {
-        warnings.push(format!(
-            "track {}: the sample table declares {declared} samples, more than a {file_size}-byte \
-             file can hold; only the first {listed} are read",
-            trak.tkhd_box.track_id
-        ));
-    }
-    Ok(table
-        .samples()
-        .take(listed as usize)
-        .map(|s| RawSample {
-            dts: i64::try_from(s.timestamp()).unwrap_or(i64::MAX),
-            cto: s.composition_time_offset().unwrap_or(0),
-            duration: i64::from(s.duration()),
-            keyframe: s.is_sync_sample(),
-            offset: s.data_offset(),
-            size: u64::from(s.data_size()),
-        })
-        .collect())
+    // shiguredo_mp4's accessor walks the tables itself: fenced as a whole.
+    reel_types::guard::third_party(|| {
+        let table = SampleTableAccessor::new(&trak.mdia_box.minf_box.stbl_box)
+            .map_err(|e| format!("the sample table is inconsistent ({e})"))?;
+        let declared = u64::from(table.sample_count());
+        let listed = declared.min(file_size);
+        if listed < declared {
+            warnings.push(format!(
+                "track {}: the sample table declares {declared} samples, more than a \
+                 {file_size}-byte file can hold; only the first {listed} are read",
+                trak.tkhd_box.track_id
+            ));
+        }
+        Ok(table
+            .samples()
+            .take(listed as usize)
+            .map(|s| RawSample {
+                dts: i64::try_from(s.timestamp()).unwrap_or(i64::MAX),
+                cto: s.composition_time_offset().unwrap_or(0),
+                duration: i64::from(s.duration()),
+                keyframe: s.is_sync_sample(),
+                offset: s.data_offset(),
+                size: u64::from(s.data_size()),
+            })
+            .collect())
+    })?
 }
 
 /// The `sample_count` of every `trun` box in a `moof` box's bytes (read
@@ -562,7 +566,9 @@ fn read_fragments(
             ));
             break;
         }
-        let moof = match MoofBox::decode(&buf) {
+        let decoded = reel_types::guard::third_party(|| MoofBox::decode(&buf))
+            .and_then(|r| r.map_err(|e| box_error(&e)));
+        let moof = match decoded {
             Ok((m, _)) => m,
             Err(e) => {
                 warnings.push(format!(
@@ -642,4 +648,24 @@ fn edit_offset(trak: &TrakBox, movie_timescale: u64, media_timescale: u64) -> i6
         }
     }
     -delay
+}
+
+/// A box parser's error in the user's terms: which box, and what is wrong
+/// with it (not the parser's source location).
+fn box_error(e: &shiguredo_mp4::Error) -> String {
+    use shiguredo_mp4::ErrorKind as K;
+    let what = e
+        .box_type
+        .map(|t| format!("'{t}' box"))
+        .unwrap_or_else(|| "a box".into());
+    let reason = match e.kind {
+        K::InsufficientBuffer => format!("{what} is cut short or its size is wrong"),
+        K::InvalidData | K::InvalidInput => format!("{what} holds invalid data"),
+        K::Unsupported => format!("{what} uses a feature reel cannot read"),
+    };
+    if e.reason.is_empty() {
+        reason
+    } else {
+        format!("{reason}: {}", e.reason)
+    }
 }
