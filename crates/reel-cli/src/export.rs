@@ -1,6 +1,7 @@
 //! `reel export-mp4`: a video entity to an MP4 file, without re-encoding.
 
 use crate::output::{PendingFile, outln};
+use crate::time_arg::seconds;
 use std::path::Path;
 use std::time::Instant;
 
@@ -13,7 +14,11 @@ pub fn run(file: &Path, entity: &str, out: &Path, options: ExportOptions) -> Res
     if let (Some(from), Some(to)) = (options.from_ns, options.to_ns)
         && from > to
     {
-        bail!("--from ({from} ns) is after --to ({to} ns): nothing to export");
+        bail!(
+            "--from {} is after --to {}: nothing to export",
+            seconds(from),
+            seconds(to)
+        );
     }
     if let Some(fps) = options.fps
         && !(fps.is_finite() && (0.001..=10_000.0).contains(&fps))
@@ -32,9 +37,13 @@ pub fn run(file: &Path, entity: &str, out: &Path, options: ExportOptions) -> Res
             "Wrote {} ({bytes} bytes, {media_type}): the AssetVideo's original file",
             out.display()
         ),
-        ExportReport::Stream { codec, mux } => {
+        ExportReport::Stream { codec, mux, asset } => {
+            let what = match &asset {
+                Some(a) => format!("the AssetVideo's {} video track", a.container),
+                None => "VideoStream".to_string(),
+            };
             outln!(
-                "Wrote {} ({} bytes{}): {} {} samples remuxed without re-encoding, timescale {}, in {:.2}s",
+                "Wrote {} ({} bytes{}): {} {} samples of the {what} remuxed without re-encoding, timescale {}, in {:.2}s",
                 out.display(),
                 mux.bytes,
                 if options.fragmented {
@@ -47,6 +56,12 @@ pub fn run(file: &Path, entity: &str, out: &Path, options: ExportOptions) -> Res
                 mux.timescale,
                 secs
             );
+            if let Some(a) = asset.filter(|a| !a.left_out.is_empty()) {
+                eprintln!(
+                    "note: only the video track was exported; left out: {}",
+                    a.left_out.join(", ")
+                );
+            }
             if mux.timestamps_adjusted > 0 {
                 eprintln!(
                     "warning: {} timestamps were not strictly increasing (duplicate times in the stream) and were moved forward, as ffmpeg does",

@@ -24,9 +24,30 @@ pub fn parse_ns(s: &str) -> Result<i64, String> {
     Ok((v * scale).round() as i64)
 }
 
+/// A time in ns for people: `6.683333333s`, `2s`, `-0.5s` (seconds, no
+/// trailing zeros), the form `parse_ns` reads back.
+pub fn seconds(ns: i64) -> String {
+    let sign = if ns < 0 { "-" } else { "" };
+    let abs = ns.unsigned_abs();
+    let frac = format!("{:09}", abs % 1_000_000_000);
+    let frac = frac.trim_end_matches('0');
+    let dot = if frac.is_empty() { "" } else { "." };
+    format!("{sign}{}{dot}{frac}s", abs / 1_000_000_000)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_ns;
+    use super::{parse_ns, seconds};
+
+    #[test]
+    fn seconds_read_back() {
+        assert_eq!(seconds(6_683_333_333), "6.683333333s");
+        assert_eq!(seconds(2_000_000_000), "2s");
+        assert_eq!(seconds(-500_000_000), "-0.5s");
+        for ns in [0, 1, 999_999_999, 6_666_666_667, -42] {
+            assert_eq!(parse_ns(&seconds(ns)), Ok(ns));
+        }
+    }
 
     #[test]
     fn units() {

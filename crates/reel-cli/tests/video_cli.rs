@@ -277,6 +277,71 @@ fn asset_import_logs_frame_references_and_exports_the_original() {
 }
 
 #[test]
+fn an_asset_in_another_container_is_remuxed_to_mp4() {
+    // export-mp4 used to copy an AssetVideo's bytes whatever they were (a
+    // WebM came out named .mp4). Now its video track is remuxed: ffprobe
+    // must see an MP4 of the same codec, and ffmpeg must decode the same
+    // pictures from it as from the source.
+    if !ffmpeg_available() {
+        return;
+    }
+    let dir = tempdir("asset_remux");
+    for (name, codec) in [
+        ("vp9.webm", "vp9"),
+        ("vp8.webm", "vp8"),
+        ("h265_10bit.mkv", "hevc"),
+        ("h264.mov", "h264"),
+    ] {
+        let src = generated_media().join(name);
+        let rec = dir.join(format!("{name}.reel"));
+        let out = dir.join(format!("{name}.mp4"));
+        reel_ok(&[
+            "import",
+            src.to_str().unwrap(),
+            "-o",
+            rec.to_str().unwrap(),
+            "--as",
+            "asset",
+            "-e",
+            "/cam",
+        ]);
+        let said = reel_ok(&[
+            "export-mp4",
+            rec.to_str().unwrap(),
+            "-e",
+            "/cam",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(said.contains("video track remuxed"), "{name}: {said}");
+        let probe = std::process::Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-show_entries",
+                "format=format_name:stream=codec_name",
+                "-of",
+                "csv=p=0",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let probe = String::from_utf8_lossy(&probe.stdout);
+        assert!(
+            probe.contains("mp4") && probe.contains(codec),
+            "{name}: ffprobe says {probe}"
+        );
+        let (want, got) = (decoded_frame_md5s(&src), decoded_frame_md5s(&out));
+        assert!(
+            !want.is_empty(),
+            "{name}: ffmpeg decoded nothing from the source"
+        );
+        assert_eq!(got, want, "{name}: the remuxed pictures differ");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn export_range_starts_at_the_keyframe_before_from() {
     if !ffmpeg_available() {
         return;

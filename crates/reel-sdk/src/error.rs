@@ -29,6 +29,24 @@ pub enum SdkError {
     #[error(transparent)]
     Video(#[from] reel_video::VideoError),
 
+    /// An entity cannot be exported or read as asked; the message says why.
+    #[error("entity {entity}: {message}")]
+    Entity {
+        /// The entity path.
+        entity: String,
+        /// What is wrong, in the user's terms.
+        message: String,
+    },
+
+    /// A file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+
     /// An image could not be encoded.
     #[error("image encoding failed: {0}")]
     Encode(String),

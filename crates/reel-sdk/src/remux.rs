@@ -1,13 +1,16 @@
 //! Remuxing: `VideoStream` samples of a recording back into an MP4 file,
-//! without re-encoding; an `AssetVideo` is written out as its original bytes.
+//! without re-encoding. An `AssetVideo` that is already an MP4 is written out
+//! as its original bytes (audio and all); one in another container (WebM,
+//! Matroska, IVF) or cut with `from`/`to` has its video track remuxed.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Cursor, Write};
 use std::path::Path;
 
 use reel_store::Store;
 use reel_types::{AssetVideo, EntityPath, TimeType, VideoCodec, VideoStream};
 pub use reel_video::mux::{Mp4Options, MuxReport, StreamSample, write_mp4};
+use reel_video::{ContainerKind, MediaFile};
 
 use crate::{SdkError, SdkResult};
 
@@ -30,24 +33,39 @@ pub struct ExportOptions {
 /// What an export wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExportReport {
-    /// An `AssetVideo`'s bytes, written unchanged.
+    /// An `AssetVideo` that is an MP4, written unchanged.
     Asset {
         /// Bytes written.
         bytes: u64,
         /// Its media type.
         media_type: String,
     },
-    /// A remuxed `VideoStream`.
+    /// A remuxed `VideoStream`, or the video track of an `AssetVideo`.
     Stream {
         /// The codec.
         codec: VideoCodec,
         /// The muxer's report.
         mux: MuxReport,
+        /// For an `AssetVideo`: its container, and the tracks left out
+        /// (audio, subtitles: only the video track is remuxed).
+        asset: Option<AssetSource>,
     },
 }
 
+/// Where a remuxed `AssetVideo` came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssetSource {
+    /// Its container ("WebM", "Matroska", "IVF", …).
+    pub container: String,
+    /// Other tracks, not exported ("audio (A_OPUS)", …).
+    pub left_out: Vec<String>,
+}
+
 fn err(entity: &EntityPath, message: impl Into<String>) -> SdkError {
-    SdkError::Sink(format!("entity {entity}: {}", message.into()))
+    SdkError::Entity {
+        entity: entity.to_string(),
+        message: message.into(),
+    }
 }
 
 /// The samples of a `VideoStream` entity in decode order, with their codec
@@ -162,34 +180,54 @@ pub fn export_mp4(
     out: &Path,
     options: &ExportOptions,
 ) -> SdkResult<ExportReport> {
-    let io = |e: std::io::Error| SdkError::Sink(format!("{}: {e}", out.display()));
-    let info = store
-        .entity_info(entity)
-        .ok_or_else(|| err(entity, "not in the recording"))?;
-    if info.archetypes.iter().any(|a| a == "AssetVideo") {
-        let asset = asset_video(store, entity).ok_or_else(|| err(entity, "no AssetVideo row"))?;
-        if options.from_ns.is_some() || options.to_ns.is_some() {
-            return Err(err(
+    let io = |source: std::io::Error| SdkError::Write {
+        path: out.display().to_string(),
+        source,
+    };
+    let info = store.entity_info(entity).ok_or_else(|| {
+        err(
+            entity,
+            "not in the recording (`reel info FILE` lists its entities)",
+        )
+    })?;
+    let (codec, timescale, samples, asset) = if info.archetypes.iter().any(|a| a == "AssetVideo") {
+        let asset = asset_video(store, entity).ok_or_else(|| {
+            err(
                 entity,
-                "--from/--to cut VideoStream entities; an AssetVideo is written whole",
-            ));
+                "its AssetVideo rows hold no video bytes (the blob or media type is missing)",
+            )
+        })?;
+        let file = MediaFile::from_reader(
+            Cursor::new(asset.blob().clone()),
+            format!("the AssetVideo of {entity}"),
+        )?;
+        let whole = options.from_ns.is_none() && options.to_ns.is_none();
+        if whole && !options.fragmented && file.container == ContainerKind::Mp4 {
+            std::fs::write(out, asset.blob().as_slice()).map_err(io)?;
+            return Ok(ExportReport::Asset {
+                bytes: asset.blob().len() as u64,
+                media_type: asset.media_type().to_owned(),
+            });
         }
-        std::fs::write(out, asset.blob().as_slice()).map_err(io)?;
-        return Ok(ExportReport::Asset {
-            bytes: asset.blob().len() as u64,
-            media_type: asset.media_type().to_owned(),
-        });
-    }
-    if !info.archetypes.iter().any(|a| a == "VideoStream") {
+        let (codec, timescale, samples, source) = asset_samples(file)?;
+        (
+            codec,
+            timescale,
+            select_range(samples, options),
+            Some(source),
+        )
+    } else if info.archetypes.iter().any(|a| a == "VideoStream") {
+        let (codec, timescale, samples) = stream_samples(store, entity, options)?;
+        (codec, timescale, samples, None)
+    } else {
         return Err(err(
             entity,
             format!(
-                "holds {} — export-mp4 needs a VideoStream or AssetVideo",
+                "holds {}; export-mp4 needs a VideoStream or an AssetVideo",
                 info.archetypes.join(", ")
             ),
         ));
-    }
-    let (codec, timescale, samples) = stream_samples(store, entity, options)?;
+    };
     if samples.is_empty() {
         return Err(err(entity, "no samples in the requested range"));
     }
@@ -210,5 +248,36 @@ pub fn export_mp4(
         })
     })?;
     file.flush().map_err(io)?;
-    Ok(ExportReport::Stream { codec, mux })
+    Ok(ExportReport::Stream { codec, mux, asset })
+}
+
+/// The video track of an `AssetVideo` as stream samples (decode order,
+/// times in ns), for remuxing.
+fn asset_samples(
+    mut file: MediaFile,
+) -> SdkResult<(VideoCodec, Option<u32>, Vec<StreamSample>, AssetSource)> {
+    let track = file.video_track()?.clone();
+    let mut samples = Vec::with_capacity(track.samples.len());
+    for (i, s) in track.samples.iter().enumerate() {
+        samples.push(StreamSample {
+            data: file.read_sample(0, i)?,
+            pts_ns: track.ticks_to_ns(s.pts),
+            dts_ns: s.dts.map(|d| track.ticks_to_ns(d)),
+            is_keyframe: s.is_keyframe,
+        });
+    }
+    let source = AssetSource {
+        container: file.container.name().to_owned(),
+        left_out: file
+            .other_tracks
+            .iter()
+            .map(|t| format!("{} ({})", t.kind, t.codec))
+            .collect(),
+    };
+    Ok((
+        track.codec,
+        u32::try_from(track.timescale).ok(),
+        samples,
+        source,
+    ))
 }
