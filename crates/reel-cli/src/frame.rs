@@ -1,6 +1,7 @@
 //! `reel frame`: the frame shown at a time, as a PNG.
 
 use crate::output::{PendingFile, outln};
+use crate::time_arg::seconds;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,31 @@ fn write_png(frame: &DecodedFrame, out: &Path) -> Result<()> {
     writer.write_image_data(&rgb)?;
     writer.finish()?;
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))
+}
+
+/// The clock a time is read on, to say times the way the user gave them.
+enum Clock {
+    /// A timeline of the recording.
+    Timeline { name: String, typ: TimeType },
+    /// Media time of a video file or an AssetVideo.
+    Video,
+}
+
+impl Clock {
+    fn show(&self, t: i64) -> String {
+        match self {
+            Self::Timeline {
+                name,
+                typ: TimeType::Sequence,
+            } => format!("{name} #{t}"),
+            Self::Timeline {
+                name,
+                typ: TimeType::DurationNs,
+            } => format!("{} on {name}", seconds(t)),
+            Self::Timeline { name, typ } => format!("{} on {name}", typ.format_value(t)),
+            Self::Video => format!("video time {}", seconds(t)),
+        }
+    }
 }
 
 /// `-o` must name a PNG: reel writes nothing else under another name.
@@ -213,16 +239,12 @@ pub fn run(args: FrameArgs) -> Result<()> {
         .and_then(|f| f.take(MAGIC.len() as u64).read_to_end(&mut head))
         .with_context(|| format!("reading {}", source.display()))?;
     let is_recording = head == MAGIC;
-    // The frames, the time to show, and what to say when there is no frame.
-    let (mut frames, t, none_there) = if !is_recording {
+    // The frames, the time to show, its clock, and whose frames they are.
+    let (mut frames, t, clock, subject) = if !is_recording {
         let at = at.context("a video file takes --at TIME (media time, e.g. 12.5s)")?;
         let mut file = MediaFile::open(source)?;
         let frames = FrameSource::from_media_file(&mut file)?;
-        (
-            frames,
-            at,
-            format!("{}: no frame at or before {at} ns", source.display()),
-        )
+        (frames, at, Clock::Video, source.display().to_string())
     } else {
         let entity = EntityPath::parse(entity.context("a recording takes --entity PATH")?)?;
         let seq = seq
@@ -244,7 +266,9 @@ pub fn run(args: FrameArgs) -> Result<()> {
         };
         let store = match indexed {
             Some((store, name, read, total)) => {
-                eprintln!("keyframe index: read {read} of {total} chunks for {entity} on {name}");
+                tracing::info!(
+                    "keyframe index: read {read} of {total} chunks for {entity} on {name}"
+                );
                 store
             }
             None => Store::load(source)?.0,
@@ -269,21 +293,40 @@ pub fn run(args: FrameArgs) -> Result<()> {
             (None, Some((n, v))) => (n, v),
             _ => bail!("give --time T or --seq NAME=VALUE"),
         };
+        let typ = info
+            .timelines
+            .iter()
+            .find(|x| x.timeline.name.as_str() == tl_name)
+            .map(|x| x.timeline.typ)
+            .with_context(|| {
+                let names: Vec<_> = info
+                    .timelines
+                    .iter()
+                    .map(|x| x.timeline.name.to_string())
+                    .collect();
+                format!(
+                    "{entity} is not on a timeline {tl_name} (its timelines: {})",
+                    names.join(", ")
+                )
+            })?;
+        let timeline_clock = Clock::Timeline {
+            name: tl_name.clone(),
+            typ,
+        };
         let has = |a: &str| info.archetypes.iter().any(|x| x == a);
         if has("VideoStream") {
             // The sample's time on the timeline is its presentation time.
             let name = tl_name.clone();
             let frames = source_from_stream(&store, &entity, &|row, _| time_on(row, &name))?;
-            (
-                frames,
-                t,
-                format!("{entity}: no frame at or before {t} on {tl_name}"),
-            )
+            (frames, t, timeline_clock, entity.to_string())
         } else if has("VideoFrameReference") {
             let reference = store
                 .latest_at(&entity, &tl_name, t, &VideoFrameReference::TIMESTAMP)
                 .with_context(|| {
-                    format!("{entity}: no VideoFrameReference at or before {t} on {tl_name}")
+                    format!(
+                        "{entity}: no VideoFrameReference at or before {}",
+                        timeline_clock.show(t)
+                    )
                 })?
                 .get::<VideoFrameReference>()?
                 .context("unreadable VideoFrameReference")?;
@@ -296,12 +339,23 @@ pub fn run(args: FrameArgs) -> Result<()> {
             })?;
             if video_info.archetypes.iter().any(|a| a == "AssetVideo") {
                 let asset: AssetVideo =
-                    reel_sdk::remux::asset_video(&store, &video).context("no AssetVideo row")?;
-                let mut file =
-                    MediaFile::from_bytes(asset.blob().to_vec(), format!("AssetVideo at {video}"))?;
+                    reel_sdk::remux::asset_video(&store, &video).with_context(|| {
+                        format!(
+                            "{}: {video}: its AssetVideo rows hold no video bytes",
+                            source.display()
+                        )
+                    })?;
+                let mut file = MediaFile::from_bytes(
+                    asset.blob().to_vec(),
+                    format!("{}: the AssetVideo of {video}", source.display()),
+                )?;
                 let frames = FrameSource::from_media_file(&mut file)?;
-                let t = reference.timestamp_ns;
-                (frames, t, format!("{video}: no frame at video time {t} ns"))
+                (
+                    frames,
+                    reference.timestamp_ns,
+                    Clock::Video,
+                    video.to_string(),
+                )
             } else {
                 // A reference into a VideoStream names its media PTS.
                 let frames =
@@ -311,25 +365,47 @@ pub fn run(args: FrameArgs) -> Result<()> {
                         "{video}: its samples carry no media presentation timestamps to refer to"
                     );
                 }
-                let t = reference.timestamp_ns;
-                (frames, t, format!("{video}: no frame at video time {t} ns"))
+                (
+                    frames,
+                    reference.timestamp_ns,
+                    Clock::Video,
+                    video.to_string(),
+                )
             }
         } else {
             bail!("{entity} holds {}: not a video", info.archetypes.join(", "));
         }
     };
     frames.set_backend(decoder.backend());
-    let frame = frames.frame_at(t)?.context(none_there)?;
+    let last = frames.frame_times().last().copied();
+    let frame = frames
+        .frame_at(t)
+        .with_context(|| format!("{subject}: decoding the frame at {}", clock.show(t)))?
+        .with_context(|| match frames.frame_times().first() {
+            Some(&first) => format!(
+                "{subject}: no frame at or before {}: the first is at {}",
+                clock.show(t),
+                clock.show(first)
+            ),
+            None => format!("{subject}: no frames"),
+        })?;
     let pending_out = PendingFile::new(out, &[source])?;
     write_png(&frame, pending_out.path())?;
     pending_out.commit()?;
     outln!(
-        "Wrote {} ({}x{}, the frame with PTS {} ns, decoded with {:?})",
+        "Wrote {} ({}x{}): {subject}, the frame at {}, decoded with {}",
         out.display(),
         frame.width,
         frame.height,
-        frame.pts,
+        clock.show(frame.pts),
         frames.backend().context("no decoder")?
     );
+    if let Some(last) = last.filter(|&last| t > last) {
+        eprintln!(
+            "note: {} is after the last frame ({}); that frame was written",
+            clock.show(t),
+            clock.show(last)
+        );
+    }
     Ok(())
 }

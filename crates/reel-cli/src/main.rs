@@ -23,6 +23,10 @@ mod video_info;
 #[derive(Parser)]
 #[command(name = "reel", version, arg_required_else_help = true)]
 struct Cli {
+    /// Show what reel does on stderr (-v: steps, -vv: details such as
+    /// ffmpeg's output). RUST_LOG (e.g. `RUST_LOG=reel_decode=debug`) overrides.
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -148,8 +152,41 @@ fn load_recording(file: &std::path::Path) -> anyhow::Result<reel_sdk::Store> {
     Ok(store)
 }
 
+/// Diagnostics go through `tracing` to stderr, quiet unless asked for.
+fn init_diagnostics(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(true)
+        .init();
+}
+
+/// An error and its causes on one line, each cause once: many errors
+/// already print their source ("x: Is a directory"), and repeating it as
+/// a cause doubled the message.
+fn error_line(e: &anyhow::Error) -> String {
+    let mut line = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !line.contains(&cause) {
+            line.push_str(": ");
+            line.push_str(&cause);
+        }
+    }
+    line
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_diagnostics(cli.verbose);
     let result = match cli.command {
         Command::Info { file, json } => info::run(&file, json),
         Command::Print {
@@ -212,7 +249,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_line(&e));
             ExitCode::FAILURE
         }
     }

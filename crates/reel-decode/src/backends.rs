@@ -65,6 +65,7 @@ pub fn new_decoder_with(
     options: DecoderOptions,
 ) -> Result<Box<dyn Decoder>, DecodeError> {
     let inner = backend_decoder(codec, backend, first_keyframe, options)?;
+    tracing::info!("decoding {codec} with {backend}");
     Ok(Box::new(WithColor::new(inner, codec)))
 }
 

@@ -20,6 +20,18 @@ pub enum Backend {
     Ffmpeg,
 }
 
+impl std::fmt::Display for Backend {
+    /// The name users know the decoder by.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::OpenH264 => "openh264",
+            Self::Dav1d => "libdav1d",
+            Self::Libav => "FFmpeg's libavcodec",
+            Self::Ffmpeg => "an ffmpeg process",
+        })
+    }
+}
+
 /// How a decoder trades delay for throughput.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecoderOptions {

@@ -206,16 +206,13 @@ impl FfmpegDecoder {
             .take()
             .ok_or_else(|| DecodeError::Ffmpeg("no stderr".into()))?;
         let (stamps_tx, stamps_rx) = mpsc::channel();
-        // REEL_DEBUG_FFMPEG=1 echoes what ffmpeg says (it is not shown otherwise).
-        let echo = std::env::var_os("REEL_DEBUG_FFMPEG").is_some();
         std::thread::spawn(move || {
             // `[Parsed_showinfo_1 @ 0x…] n:   3 pts:      7 pts_time:0.007 …`
             for line in
                 std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok)
             {
-                if echo {
-                    eprintln!("ffmpeg: {line}");
-                }
+                // What ffmpeg says, for `reel -vv` / RUST_LOG=reel_decode=debug.
+                tracing::debug!(target: "reel_decode::ffmpeg", "{line}");
                 if !line.contains("showinfo") {
                     continue;
                 }

@@ -86,17 +86,35 @@ impl H264Encoder {
                     qp.saturating_add(2).min(51),
                 )),
         };
-        let encoder =
+        let mut encoder =
             Encoder::with_api_config(OpenH264API::from_source(), config).map_err(|e| {
                 EncodeError::Codec {
                     codec: "H.264",
                     message: e.to_string(),
                 }
             })?;
+        quiet_library_log(&mut encoder);
         Ok(Self {
             encoder,
             frame_index: 0,
         })
+    }
+}
+
+/// OpenH264 logs warnings to stderr while it initialises, before the crate
+/// applies the configured trace level ("[OpenH264] this = 0x…, Warning:
+/// bEnableFrameSkip = 0, bitrate can't be controlled…" on every encode).
+/// Quieting the library's log before the first frame keeps that from users;
+/// encode errors still come back as `Err`.
+fn quiet_library_log(encoder: &mut Encoder) {
+    let mut level: i32 = openh264_sys2::WELS_LOG_QUIET;
+    // SAFETY: the encoder pointer is valid for the encoder's lifetime and the
+    // trace-level option takes a pointer to an int, read during the call.
+    unsafe {
+        encoder.raw_api().set_option(
+            openh264_sys2::ENCODER_OPTION_TRACE_LEVEL,
+            std::ptr::addr_of_mut!(level).cast(),
+        );
     }
 }
 
