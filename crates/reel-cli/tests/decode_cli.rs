@@ -567,6 +567,7 @@ fn reel_frame_reads_one_gop_through_the_keyframe_index() {
             let out = dir.join("f.png");
             let o = reel(&[
                 "frame",
+                "-v",
                 rec.to_str().unwrap(),
                 "-e",
                 "/video",
@@ -580,7 +581,7 @@ fn reel_frame_reads_one_gop_through_the_keyframe_index() {
             if rec == &rec_path {
                 let note = err
                     .lines()
-                    .find(|l| l.starts_with("keyframe index: read "))
+                    .find_map(|l| l.find("keyframe index: read ").map(|i| &l[i..]))
                     .unwrap_or_else(|| panic!("no index note: {err}"));
                 let nums: Vec<usize> = note
                     .split_whitespace()
