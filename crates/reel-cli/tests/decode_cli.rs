@@ -485,7 +485,10 @@ fn reel_frame_writes_the_png_ffmpeg_shows() {
     assert!(info.contains(expected), "{info}");
     // Every decoder that takes the stream writes the same picture, and says which it was.
     let png = std::fs::read(&out).unwrap();
-    for (choice, name) in [("libav", "Libav"), ("ffmpeg", "Ffmpeg")] {
+    for (choice, name) in [
+        ("libav", "FFmpeg's libavcodec"),
+        ("ffmpeg", "an ffmpeg process"),
+    ] {
         if choice == "libav" && !libav() {
             continue;
         }
