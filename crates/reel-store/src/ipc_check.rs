@@ -139,18 +139,18 @@ fn check_field(field: &Field<'_>, depth: usize) -> Result<(), String> {
     if field.dictionary().is_some() {
         return bad("is dictionary-encoded, which reel never writes");
     }
-    if field.type_().is_none() && field.type_type() != Type::Null {
-        return bad("has no type description");
-    }
+    // Only the typed accessors below read the type table: the flatbuffer
+    // verifier skips the table of a union variant it does not know, so the
+    // untyped `type_()` may follow an unchecked offset (found by fuzzing).
     let children = field.children().map(|c| c.len()).unwrap_or(0);
     let ok = match field.type_type() {
-        Type::Null
-        | Type::Binary
-        | Type::Utf8
-        | Type::Bool
-        | Type::LargeBinary
-        | Type::LargeUtf8
-        | Type::Struct_ => true,
+        Type::Null => field.type_as_null().is_some(),
+        Type::Binary => field.type_as_binary().is_some(),
+        Type::Utf8 => field.type_as_utf_8().is_some(),
+        Type::Bool => field.type_as_bool().is_some(),
+        Type::LargeBinary => field.type_as_large_binary().is_some(),
+        Type::LargeUtf8 => field.type_as_large_utf_8().is_some(),
+        Type::Struct_ => field.type_as_struct_().is_some(),
         Type::Int => field
             .type_as_int()
             .is_some_and(|i| matches!(i.bitWidth(), 8 | 16 | 32 | 64)),
@@ -169,7 +169,8 @@ fn check_field(field: &Field<'_>, depth: usize) -> Result<(), String> {
         Type::FixedSizeBinary => field
             .type_as_fixed_size_binary()
             .is_some_and(|f| f.byteWidth() >= 0),
-        Type::List | Type::LargeList => children == 1,
+        Type::List => field.type_as_list().is_some() && children == 1,
+        Type::LargeList => field.type_as_large_list().is_some() && children == 1,
         other => {
             return bad(&format!(
                 "has Arrow type {}, which reel never writes",
