@@ -377,12 +377,13 @@ pub fn run(args: FrameArgs) -> Result<()> {
         }
     };
     frames.set_backend(decoder.backend());
-    let last = frames.frame_times().last().copied();
+    let times = frames.frame_times();
+    let (first, last) = (times.first().copied(), times.last().copied());
     let frame = frames
         .frame_at(t)
         .with_context(|| format!("{subject}: decoding the frame at {}", clock.show(t)))?
-        .with_context(|| match frames.frame_times().first() {
-            Some(&first) => format!(
+        .with_context(|| match first {
+            Some(first) => format!(
                 "{subject}: no frame at or before {}: the first is at {}",
                 clock.show(t),
                 clock.show(first)

@@ -228,14 +228,8 @@ fn third_party_media_round_trips() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn asset_import_logs_frame_references_and_exports_the_original() {
-    if !ffmpeg_available() {
-        return;
-    }
-    let src = generated_media().join("h264_bframes.mp4");
-    let dir = tempdir("asset");
-    let rec = dir.join("asset.reel");
+/// `reel import SRC -o REC --as asset -e /cam`.
+fn import_asset(src: &Path, rec: &Path) {
     reel_ok(&[
         "import",
         src.to_str().unwrap(),
@@ -246,6 +240,29 @@ fn asset_import_logs_frame_references_and_exports_the_original() {
         "-e",
         "/cam",
     ]);
+}
+
+/// `reel export-mp4 REC -e /cam -o OUT`; what it printed.
+fn export_cam(rec: &Path, out: &Path) -> String {
+    reel_ok(&[
+        "export-mp4",
+        rec.to_str().unwrap(),
+        "-e",
+        "/cam",
+        "-o",
+        out.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn asset_import_logs_frame_references_and_exports_the_original() {
+    if !ffmpeg_available() {
+        return;
+    }
+    let src = generated_media().join("h264_bframes.mp4");
+    let dir = tempdir("asset");
+    let rec = dir.join("asset.reel");
+    import_asset(&src, &rec);
     let info: Value =
         serde_json::from_str(&reel_ok(&["info", rec.to_str().unwrap(), "--json"])).unwrap();
     let cam = &info["entities"][0];
@@ -264,14 +281,7 @@ fn asset_import_logs_frame_references_and_exports_the_original() {
         *ffprobe_pts_ns(&src).last().unwrap()
     );
     let out = dir.join("asset.mp4");
-    reel_ok(&[
-        "export-mp4",
-        rec.to_str().unwrap(),
-        "-e",
-        "/cam",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    export_cam(&rec, &out);
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&src).unwrap());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -295,24 +305,8 @@ fn an_asset_in_another_container_is_remuxed_to_mp4() {
         let src = generated_media().join(name);
         let rec = dir.join(format!("{name}.reel"));
         let out = dir.join(format!("{name}.mp4"));
-        reel_ok(&[
-            "import",
-            src.to_str().unwrap(),
-            "-o",
-            rec.to_str().unwrap(),
-            "--as",
-            "asset",
-            "-e",
-            "/cam",
-        ]);
-        let said = reel_ok(&[
-            "export-mp4",
-            rec.to_str().unwrap(),
-            "-e",
-            "/cam",
-            "-o",
-            out.to_str().unwrap(),
-        ]);
+        import_asset(&src, &rec);
+        let said = export_cam(&rec, &out);
         assert!(said.contains("video track remuxed"), "{name}: {said}");
         let probe = std::process::Command::new("ffprobe")
             .args([

@@ -35,6 +35,19 @@ pub enum FrameKind {
     Unknown(u8),
 }
 
+impl std::fmt::Display for FrameKind {
+    /// What the frame holds, in words ("chunk index", "frame of unknown kind 7").
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Chunk => f.write_str("chunk"),
+            Self::ChunkIndex => f.write_str("chunk index"),
+            Self::KeyframeIndex => f.write_str("keyframe index"),
+            Self::Trailer => f.write_str("trailer"),
+            Self::Unknown(b) => write!(f, "frame of unknown kind {b}"),
+        }
+    }
+}
+
 impl FrameKind {
     /// The kind byte.
     pub fn to_byte(self) -> u8 {

@@ -228,6 +228,12 @@ impl<R: Read + Seek> RecordingReader<R> {
     /// `Ok(None)` when the file was not closed cleanly (then [`Self::scan`]
     /// still reads every complete chunk).
     pub fn read_index(&mut self) -> StoreResult<Option<RecordingIndex>> {
+        Ok(self.footer_index()?.and_then(Result::ok))
+    }
+
+    /// The footer index: `None` without a valid trailer, `Err` with what is
+    /// damaged when the trailer is there but its index frames are not.
+    fn footer_index(&mut self) -> StoreResult<Option<Result<RecordingIndex, Skipped>>> {
         if self.len < format::FILE_HEADER_LEN as u64 + format::TRAILER_FRAME_LEN {
             return Ok(None);
         }
@@ -247,28 +253,41 @@ impl<R: Read + Seek> RecordingReader<R> {
         let chunks = self.index_frame(ci, FrameKind::ChunkIndex, index::parse_chunk_index)?;
         let keyframes =
             self.index_frame(ki, FrameKind::KeyframeIndex, index::parse_keyframe_index)?;
-        Ok(match (chunks, keyframes) {
-            (Some(chunks), Some(keyframes)) => Some(RecordingIndex { chunks, keyframes }),
-            _ => None,
-        })
+        Ok(Some(chunks.and_then(|chunks| {
+            keyframes.map(|keyframes| RecordingIndex { chunks, keyframes })
+        })))
     }
 
+    /// One index frame the trailer points at, parsed; what is wrong with it
+    /// as a skipped region otherwise.
     fn index_frame<T>(
         &mut self,
         offset: u64,
         kind: FrameKind,
         parse: fn(&arrow_array::RecordBatch) -> Result<T, String>,
-    ) -> StoreResult<Option<T>> {
+    ) -> StoreResult<Result<T, Skipped>> {
+        let damaged = |len: u64, why: String| Skipped {
+            offset,
+            len,
+            reason: format!("damaged footer index ({why}); chunks are found by scanning instead"),
+        };
         let Some(h) = self.frame_header_at(offset)? else {
-            return Ok(None);
+            return Ok(Err(damaged(
+                0,
+                "the trailer does not point at a frame".into(),
+            )));
         };
         if h.kind != kind {
-            return Ok(None);
+            return Ok(Err(damaged(
+                h.total_len(),
+                format!("the trailer points at a {}, not the {kind}", h.kind),
+            )));
         }
-        let Ok(bytes) = self.payload(offset, &h)? else {
-            return Ok(None);
-        };
-        Ok(ipc::decode_batch(&bytes).and_then(|b| parse(&b)).ok())
+        Ok(self
+            .payload(offset, &h)?
+            .and_then(|bytes| ipc::decode_batch(&bytes))
+            .and_then(|b| parse(&b))
+            .map_err(|why| damaged(h.total_len(), why)))
     }
 
     /// Reads the chunk whose frame starts at `offset` (from the index).
@@ -283,7 +302,10 @@ impl<R: Read + Seek> RecordingReader<R> {
             .frame_header_at(offset)?
             .ok_or_else(|| frame_err("no valid frame header here".into()))?;
         if h.kind != FrameKind::Chunk {
-            return Err(frame_err(format!("frame is a {:?}, not a chunk", h.kind)));
+            return Err(frame_err(format!(
+                "the index points at a {}, not a chunk",
+                h.kind
+            )));
         }
         let bytes = self.payload(offset, &h)?.map_err(frame_err)?;
         decode_chunk(&bytes).map_err(frame_err)
@@ -365,20 +387,8 @@ impl<R: Read + Seek> RecordingReader<R> {
                         }),
                     },
                     FrameKind::Trailer => last_trailer = Some(pos),
-                    // Index frames are used through the trailer; checking them
-                    // here makes a damaged index visible instead of silently
-                    // making every later open slower.
-                    FrameKind::ChunkIndex | FrameKind::KeyframeIndex => {
-                        if let Err(reason) = check_index_frame(h.kind, &bytes) {
-                            report.skipped.push(Skipped {
-                                offset: pos,
-                                len: h.total_len(),
-                                reason: format!(
-                                    "{INDEX_DAMAGE} ({reason}); chunks are found by scanning instead"
-                                ),
-                            });
-                        }
-                    }
+                    // Index frames are read through the trailer, below.
+                    FrameKind::ChunkIndex | FrameKind::KeyframeIndex => {}
                     // Unknown kinds come from newer minor versions: skipped by design.
                     FrameKind::Unknown(_) => {}
                 },
@@ -391,33 +401,15 @@ impl<R: Read + Seek> RecordingReader<R> {
             && at.saturating_add(format::TRAILER_FRAME_LEN) >= self.len
         {
             report.clean_close = true;
-            report.index = self.read_index()?;
-            let index_damage_reported = report
-                .skipped
-                .iter()
-                .any(|s| s.reason.starts_with(INDEX_DAMAGE));
-            if report.index.is_none() && !index_damage_reported {
-                report.skipped.push(Skipped {
-                    offset: at,
-                    len: format::TRAILER_FRAME_LEN,
-                    reason: format!(
-                        "{INDEX_DAMAGE} (the trailer does not point at its frames); chunks are found by scanning instead"
-                    ),
-                });
+            // A damaged index loses no data (the scan found every chunk) but
+            // makes every later open slow: reported, not silent.
+            match self.footer_index()? {
+                Some(Ok(index)) => report.index = Some(index),
+                Some(Err(damage)) => report.skipped.push(damage),
+                None => {}
             }
         }
         Ok(report)
-    }
-}
-
-/// How a skipped entry about the footer index starts.
-const INDEX_DAMAGE: &str = "damaged footer index";
-
-fn check_index_frame(kind: FrameKind, bytes: &[u8]) -> Result<(), String> {
-    let batch = ipc::decode_batch(bytes)?;
-    match kind {
-        FrameKind::ChunkIndex => index::parse_chunk_index(&batch).map(drop),
-        _ => index::parse_keyframe_index(&batch).map(drop),
     }
 }
 
