@@ -134,8 +134,8 @@ enum Command {
         /// Where to write the recording.
         #[arg(long, short, default_value = "demo.reel")]
         out: PathBuf,
-        /// Number of frames of the synthetic camera.
-        #[arg(long, default_value_t = 150)]
+        /// Number of frames of the synthetic camera (30 per second).
+        #[arg(long, default_value_t = 120)]
         frames: u32,
     },
 }

@@ -81,6 +81,13 @@ fn demo_then_info_json_lists_every_form() {
         find("/camera/png")["archetypes"],
         serde_json::json!(["EncodedImage"])
     );
+    // The AV1 encoder logs from a thread of its own: every frame, at the
+    // camera's times on both timelines.
+    for stream in ["/camera/h264", "/camera/av1"] {
+        let e = find(stream);
+        assert_eq!(e["video"]["samples"], 12, "{stream}");
+        assert_eq!(e["timelines"], raw["timelines"], "{stream}");
+    }
     let asset = find("/video/asset");
     assert_eq!(asset["static_rows"], 1);
     assert_eq!(
@@ -192,6 +199,33 @@ fn bad_files_get_clear_errors() {
     assert!(
         err.contains("notes.txt") && err.contains("not a reel recording"),
         "{err}"
+    );
+    // An empty file is called empty, in every command that reads one.
+    let empty = dir.join("empty.mp4");
+    std::fs::write(&empty, b"").unwrap();
+    let e = empty.to_str().unwrap();
+    for (args, what) in [
+        (vec!["info", e], "not a reel recording (it is empty;"),
+        (vec!["print", e], "not a reel recording (it is empty;"),
+        (
+            vec!["video-info", e],
+            "not a video file reel can read (it is empty)",
+        ),
+        (
+            vec!["frame", e, "--at", "1s", "-o", "f.png"],
+            "(it is empty)",
+        ),
+    ] {
+        let o = reel(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = stderr(&o);
+        assert!(err.contains(e) && err.contains(what), "{args:?}: {err}");
+    }
+    let o = reel(&["video-info", not_reel.to_str().unwrap()]);
+    assert!(
+        stderr(&o).contains("(it starts with 68 65 6c 6c 6f 2c 20 6e); reel reads MP4"),
+        "{}",
+        stderr(&o)
     );
     let o = reel(&["info", "/nonexistent/file.reel"]);
     assert!(stderr(&o).contains("/nonexistent/file.reel"));

@@ -7,7 +7,11 @@ use thiserror::Error;
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum DecodeError {
     /// One sample could not be decoded; the decoder goes on at the next keyframe.
-    #[error("{codec} sample at pts {pts} could not be decoded: {message}")]
+    ///
+    /// The message leaves `pts` out: it is in the stream's units (a
+    /// timeline's or nanoseconds), which only the caller can put in words,
+    /// as `reel frame` does ("decoding the frame at 0.5s on time: …").
+    #[error("the {codec} sample could not be decoded: {message}")]
     Sample {
         codec: String,
         pts: i64,

@@ -17,7 +17,7 @@ pub enum StoreError {
     },
 
     #[error(
-        "{path}: not a reel recording (first bytes {first_bytes}; expected 89 52 45 45 4c 0d 0a 1a)"
+        "{path}: not a reel recording ({first_bytes}; a recording starts with 89 52 45 45 4c 0d 0a 1a)"
     )]
     NotARecording { path: String, first_bytes: String },
 

@@ -6,6 +6,7 @@ use arrow_array::RecordBatch;
 use arrow_ipc::CompressionType;
 use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::{IpcWriteOptions, StreamWriter};
+use arrow_schema::ArrowError;
 
 use crate::ipc_check;
 
@@ -93,6 +94,36 @@ fn worth_lz4(batch: &RecordBatch) -> bool {
     packed * 10 < raw * 9
 }
 
+/// Why arrow-ipc refused a payload, in words: a buffer that does not
+/// decompress reaches us as an I/O error carrying the codec's enum name
+/// ("Io error: DecompressionError(OffsetOutOfBounds)").
+fn arrow_reason(e: ArrowError) -> String {
+    match e {
+        ArrowError::IoError(desc, _) => {
+            let detail = desc
+                .trim_start_matches("DecompressionError(")
+                .trim_end_matches(')');
+            format!(
+                "a compressed Arrow buffer does not decompress ({})",
+                words(detail)
+            )
+        }
+        other => format!("the Arrow data is malformed ({other})"),
+    }
+}
+
+/// "OffsetOutOfBounds" → "offset out of bounds".
+fn words(camel: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in camel.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
 /// Decodes the single batch of an IPC stream.
 ///
 /// The bytes come from disk (or the network) and may be anything. They are
@@ -107,11 +138,11 @@ pub fn decode_batch(bytes: &[u8]) -> Result<RecordBatch, String> {
     let decoded = ipc_check::check_stream(bytes).and_then(|()| {
         reel_types::guard::third_party(|| -> Result<RecordBatch, String> {
             let mut reader =
-                StreamReader::try_new(Cursor::new(bytes), None).map_err(|e| e.to_string())?;
+                StreamReader::try_new(Cursor::new(bytes), None).map_err(arrow_reason)?;
             reader
                 .next()
                 .ok_or_else(|| "the Arrow IPC stream holds no record batch".to_string())?
-                .map_err(|e| e.to_string())
+                .map_err(arrow_reason)
         })
         .map_err(|panic| format!("the Arrow data is malformed ({panic})"))?
     });
@@ -122,4 +153,42 @@ pub fn decode_batch(bytes: &[u8]) -> Result<RecordBatch, String> {
             .trim()
             .to_string()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{ArrayRef, UInt8Array};
+    use std::sync::Arc;
+
+    /// Damaged LZ4 inside a well-formed message is named as such, not as
+    /// arrow's "Io error: DecompressionError(…)".
+    #[test]
+    fn a_buffer_that_does_not_decompress_is_named_in_words() {
+        let values: Vec<u8> = (0..4096u32).map(|i| (i / 64) as u8).collect();
+        let column: ArrayRef = Arc::new(UInt8Array::from(values));
+        let batch = RecordBatch::try_from_iter([("pixels", column)]).unwrap();
+        let bytes = encode_batch(&batch, Compression::Lz4).unwrap();
+        let magic = [0x04, 0x22, 0x4d, 0x18];
+        let frame = bytes
+            .windows(4)
+            .position(|w| w == magic)
+            .expect("an LZ4 frame");
+        let mut reasons = Vec::new();
+        for at in frame + 7..(frame + 64).min(bytes.len()) {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0xff;
+            if let Err(reason) = decode_batch(&damaged) {
+                reasons.push(reason);
+            }
+        }
+        assert!(
+            reasons.iter().any(|r| r.contains("does not decompress (")),
+            "{reasons:#?}"
+        );
+        assert!(
+            !reasons.iter().any(|r| r.contains("Io error")),
+            "{reasons:#?}"
+        );
+    }
 }

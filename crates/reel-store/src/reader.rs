@@ -105,7 +105,7 @@ impl<R: Read + Seek> RecordingReader<R> {
             Err(HeaderProblem::NotARecording) => {
                 return Err(StoreError::NotARecording {
                     path: name,
-                    first_bytes: reel_types::media_type::hex_prefix(&head),
+                    first_bytes: reel_types::media_type::describe_start(&head),
                 });
             }
             Err(HeaderProblem::Corrupt) => return Err(StoreError::CorruptHeader { path: name }),

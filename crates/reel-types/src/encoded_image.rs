@@ -31,7 +31,7 @@ impl EncodedImage {
         let media_type =
             media_type::sniff_image(&blob).ok_or_else(|| DataError::UnknownMediaType {
                 archetype: "EncodedImage",
-                first_bytes: media_type::hex_prefix(&blob),
+                first_bytes: media_type::describe_start(&blob),
             })?;
         Ok(Self {
             blob,

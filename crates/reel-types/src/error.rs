@@ -46,7 +46,7 @@ pub enum DataError {
 
     /// Bytes whose type could not be told from their first bytes.
     #[error(
-        "{archetype}: could not tell the media type from the first bytes ({first_bytes}); pass it explicitly with `with_media_type`"
+        "{archetype}: could not tell the media type from the bytes ({first_bytes}); name it with `{archetype}::from_bytes_with_media_type` (e.g. \"video/mp4\", \"image/jpeg\")"
     )]
     UnknownMediaType {
         archetype: &'static str,

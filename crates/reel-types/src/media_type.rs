@@ -52,13 +52,14 @@ pub fn sniff_video(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// The first bytes as hex, for error messages.
-pub fn hex_prefix(bytes: &[u8]) -> String {
+/// How bytes of an unknown type start, for error messages: "it is empty"
+/// or "it starts with 1a 45 df a3 …" (at most 8 bytes as hex).
+pub fn describe_start(bytes: &[u8]) -> String {
     if bytes.is_empty() {
-        return "no bytes".into();
+        return "it is empty".into();
     }
     let hex: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    hex.join(" ")
+    format!("it starts with {}", hex.join(" "))
 }
 
 #[cfg(test)]

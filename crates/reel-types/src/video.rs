@@ -51,7 +51,7 @@ impl AssetVideo {
         let media_type =
             media_type::sniff_video(&blob).ok_or_else(|| DataError::UnknownMediaType {
                 archetype: "AssetVideo",
-                first_bytes: media_type::hex_prefix(&blob),
+                first_bytes: media_type::describe_start(&blob),
             })?;
         Ok(Self {
             blob,

@@ -14,7 +14,7 @@ pub enum VideoError {
     },
 
     #[error(
-        "{path}: not a video file reel can read (first bytes {first_bytes}); supported: MP4, MOV, fragmented MP4, MKV, WebM, IVF"
+        "{path}: not a video file reel can read ({first_bytes}); reel reads MP4, MOV, fragmented MP4, MKV, WebM and IVF"
     )]
     UnknownContainer { path: String, first_bytes: String },
 

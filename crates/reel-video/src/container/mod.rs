@@ -273,7 +273,7 @@ impl MediaFile {
         } else {
             return Err(VideoError::UnknownContainer {
                 path: name,
-                first_bytes: reel_types::media_type::hex_prefix(head),
+                first_bytes: reel_types::media_type::describe_start(head),
             });
         };
         // The third-party box and EBML parsers inside run behind
