@@ -4,7 +4,6 @@
 //! `cargo run --release --example bench_workloads -- WORKLOAD ARGS…`
 
 use std::io::Read;
-use std::sync::Arc;
 use std::time::Instant;
 
 use reel_decode::{FrameSource, StreamSample};
@@ -114,7 +113,7 @@ fn main() {
         }
         "decode" => {
             let mut source =
-                FrameSource::from_media_file(&mut MediaFile::open(arg(1)).unwrap()).unwrap();
+                FrameSource::from_media_file(MediaFile::open(arg(1)).unwrap()).unwrap();
             // Playback, not live: decoders may look ahead (libdav1d frame threads).
             source.set_low_latency(false);
             let times = source.frame_times();
@@ -126,7 +125,7 @@ fn main() {
         }
         "seek" => {
             let path = arg(1);
-            let times = FrameSource::from_media_file(&mut MediaFile::open(path).unwrap())
+            let times = FrameSource::from_media_file(MediaFile::open(path).unwrap())
                 .unwrap()
                 .frame_times();
             let mut lat = Vec::new();
@@ -141,7 +140,7 @@ fn main() {
                 let mut source = FrameSource::new(track.codec);
                 for (i, s) in track.samples.iter().enumerate() {
                     source.append(StreamSample {
-                        data: Arc::from(file.read_sample(0, i).unwrap()),
+                        data: reel_types::Blob::from(file.read_sample(0, i).unwrap()),
                         pts: track.ticks_to_ns(s.pts),
                         is_keyframe: s.is_keyframe,
                     });

@@ -8,7 +8,6 @@
 //! or crash.
 #![no_main]
 
-use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
 use reel_decode::{Backend, FrameSource, StreamSample};
@@ -27,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
     let mut source = FrameSource::with_options(codec, Some(backend), 16 << 20);
     for (i, part) in rest.split(|b| *b == 0xA5).take(64).enumerate() {
         source.append(StreamSample {
-            data: Arc::from(part),
+            data: reel_types::Blob::from(part),
             pts: i as i64,
             is_keyframe: i == 0 || part.first() == Some(&0xFF),
         });

@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = bitstream::stream_info(track.codec, &bytes);
             let _ = bitstream::is_keyframe(track.codec, &bytes);
             samples.push(StreamSample {
-                data: bytes,
+                data: bytes.into(),
                 pts_ns: track.ticks_to_ns(s.pts),
                 dts_ns: s.dts.map(|d| track.ticks_to_ns(d)),
                 is_keyframe: s.is_keyframe,

@@ -13,7 +13,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Instant;
 
 use reel_decode::{Backend, DecoderOptions, FrameSource, Playback, StreamSample};
@@ -42,7 +41,7 @@ fn make(path: &Path, seconds: u32, args: &[&str]) {
 }
 
 fn load(path: &Path) -> (FrameSource, Vec<i64>) {
-    let source = FrameSource::from_media_file(&mut MediaFile::open(path).unwrap()).unwrap();
+    let source = FrameSource::from_media_file(MediaFile::open(path).unwrap()).unwrap();
     let times = source.frame_times();
     (source, times)
 }
@@ -146,7 +145,7 @@ fn main() {
             ffmpeg_fps(path, Some(1), times.len()),
             ffmpeg_fps(path, None, times.len()),
         ];
-        let first_key = source.sample(0).unwrap().data.clone();
+        let first_key = source.sample(0).unwrap().unwrap().data;
         let codec = MediaFile::open(path).unwrap().video_track().unwrap().codec;
         let mut runs = vec![(Backend::Libav, 1), (Backend::Libav, 0)];
         if codec == VideoCodec::H264 && reel_decode::openh264_decodes(&first_key) {
@@ -344,7 +343,7 @@ fn main() {
         let (mut lat, mut behind) = (Vec::new(), 0usize);
         let (mut newest, mut shown) = (i64::MIN, i64::MIN);
         for (i, s) in track.samples.iter().enumerate().take(150) {
-            let data: Arc<[u8]> = Arc::from(file.read_sample(0, i).unwrap());
+            let data = reel_types::Blob::from(file.read_sample(0, i).unwrap());
             let pts = track.ticks_to_ns(s.pts);
             newest = newest.max(pts);
             waiting.insert(pts, (i, Instant::now()));

@@ -1,18 +1,14 @@
 //! `reel frame`: the frame shown at a time, as a PNG.
 
 use crate::output::{PendingFile, outln};
-use crate::time_arg::seconds;
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use reel_decode::{Backend, DecodedFrame, FrameSource, StreamSample};
-use reel_sdk::{AssetVideo, EntityPath, MediaFile, Store, VideoFrameReference, VideoStream};
+use reel_decode::{Backend, DecodedFrame};
+use reel_query::frames::{At, Clock, EntityFrames, file_frames, recording_frames};
+use reel_sdk::EntityPath;
 use reel_store::format::MAGIC;
-use reel_store::{RecordingReader, RowHandle};
-use reel_types::{TimeType, VideoCodec};
 
 fn write_png(frame: &DecodedFrame, out: &Path) -> Result<()> {
     let rgb = frame.to_rgb8();
@@ -24,31 +20,6 @@ fn write_png(frame: &DecodedFrame, out: &Path) -> Result<()> {
     writer.write_image_data(&rgb)?;
     writer.finish()?;
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))
-}
-
-/// The clock a time is read on, to say times the way the user gave them.
-enum Clock {
-    /// A timeline of the recording.
-    Timeline { name: String, typ: TimeType },
-    /// Media time of a video file or an AssetVideo.
-    Video,
-}
-
-impl Clock {
-    fn show(&self, t: i64) -> String {
-        match self {
-            Self::Timeline {
-                name,
-                typ: TimeType::Sequence,
-            } => format!("{name} #{t}"),
-            Self::Timeline {
-                name,
-                typ: TimeType::DurationNs,
-            } => format!("{} on {name}", seconds(t)),
-            Self::Timeline { name, typ } => format!("{} on {name}", typ.format_value(t)),
-            Self::Video => format!("video time {}", seconds(t)),
-        }
-    }
 }
 
 /// `-o` must name a PNG: reel writes nothing else under another name.
@@ -64,101 +35,6 @@ fn check_png_name(out: &Path) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// The samples of a VideoStream entity, timed by `pts_of`.
-fn source_from_stream(
-    store: &Store,
-    entity: &EntityPath,
-    pts_of: &dyn Fn(&RowHandle, &VideoStream) -> Option<i64>,
-) -> Result<FrameSource> {
-    let mut codec = None;
-    let mut samples = Vec::new();
-    for row in store.rows_in_log_order(entity) {
-        let Some(s) = row.get::<VideoStream>()? else {
-            continue;
-        };
-        codec = s.codec.or(codec);
-        let Some(data) = s.sample.clone() else {
-            continue;
-        };
-        let Some(pts) = pts_of(&row, &s) else {
-            continue;
-        };
-        samples.push((data, pts, s.is_keyframe));
-    }
-    let codec: VideoCodec =
-        codec.with_context(|| format!("{entity}: no VideoStream codec was logged"))?;
-    let mut source = FrameSource::new(codec);
-    for (data, pts, key) in samples {
-        let is_keyframe = key.unwrap_or_else(|| reel_video::bitstream::is_keyframe(codec, &data));
-        source.append(StreamSample {
-            data: Arc::from(data.as_slice()),
-            pts,
-            is_keyframe,
-        });
-    }
-    Ok(source)
-}
-
-/// For a VideoStream entity of a cleanly closed recording: a store of just
-/// the chunks that decode the frame at `t` (found with the footer's
-/// keyframe index), the timeline, and how many of the file's chunks that
-/// is. `None` (read everything) without a footer, for other archetypes,
-/// or when the stream's keyframes were not flagged.
-fn indexed_stream_store(
-    source: &Path,
-    entity: &EntityPath,
-    timeline: Option<&str>,
-    t: i64,
-) -> Result<Option<(Store, String, usize, usize)>> {
-    let mut reader = RecordingReader::open(source)?;
-    let Some(index) = reader.read_index()? else {
-        return Ok(None);
-    };
-    let mine: Vec<_> = index
-        .chunks
-        .iter()
-        .filter(|c| &c.entity_path == entity)
-        .collect();
-    if !mine
-        .iter()
-        .any(|c| c.components.iter().any(|n| n.starts_with("VideoStream:")))
-    {
-        return Ok(None);
-    }
-    // The same default as `Store::entity_info` gives: the first
-    // non-sequence timeline by name.
-    let timelines: BTreeMap<&str, TimeType> = mine
-        .iter()
-        .flat_map(|c| c.time_ranges.iter().map(|r| (r.timeline.as_str(), r.typ)))
-        .collect();
-    let Some(name) = timeline.map(str::to_owned).or_else(|| {
-        timelines
-            .iter()
-            .find(|(_, typ)| **typ != TimeType::Sequence)
-            .map(|(n, _)| n.to_string())
-    }) else {
-        return Ok(None);
-    };
-    let Some(offsets) = index.chunks_for_frame_at(entity, &name, t) else {
-        return Ok(None);
-    };
-    let chunks = offsets
-        .iter()
-        .map(|o| reader.read_chunk_at(*o))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Some((
-        Store::from_chunks(chunks),
-        name,
-        offsets.len(),
-        index.chunks.len(),
-    )))
-}
-
-fn time_on(row: &RowHandle, timeline: &str) -> Option<i64> {
-    let (_, values) = row.chunk.timeline_values(timeline)?;
-    values.get(row.row).copied().flatten()
 }
 
 /// Which decoder `reel frame --decoder` asks for.
@@ -240,141 +116,42 @@ pub fn run(args: FrameArgs) -> Result<()> {
         .with_context(|| format!("reading {}", source.display()))?;
     let is_recording = head == MAGIC;
     // The frames, the time to show, its clock, and whose frames they are.
-    let (mut frames, t, clock, subject) = if !is_recording {
+    let EntityFrames {
+        mut frames,
+        t,
+        clock,
+        subject,
+        ..
+    } = if !is_recording {
         let at = at.context("a video file takes --at TIME (media time, e.g. 12.5s)")?;
-        let mut file = MediaFile::open(source)?;
-        let frames = FrameSource::from_media_file(&mut file)?;
-        (frames, at, Clock::Video, source.display().to_string())
+        EntityFrames {
+            frames: file_frames(source)?,
+            t: at,
+            clock: Clock::Video,
+            subject: source.display().to_string(),
+            chunks_read: None,
+        }
     } else {
         let entity = EntityPath::parse(entity.context("a recording takes --entity PATH")?)?;
-        let seq = seq
-            .map(|s| -> Result<(String, i64)> {
+        let at = match (time, seq) {
+            (Some(ns), _) => At::Time {
+                timeline: timeline.map(str::to_owned),
+                ns,
+            },
+            (None, Some(s)) => {
                 let (n, v) = s
                     .split_once('=')
                     .context("--seq takes NAME=VALUE, e.g. frame=300")?;
-                Ok((
-                    n.to_owned(),
-                    v.parse()
+                At::Sequence {
+                    timeline: n.to_owned(),
+                    value: v
+                        .parse()
                         .with_context(|| format!("{v:?} is not a whole number"))?,
-                ))
-            })
-            .transpose()?;
-        let indexed = match (time, &seq) {
-            (Some(t), _) => indexed_stream_store(source, &entity, timeline, t)?,
-            (None, Some((n, v))) => indexed_stream_store(source, &entity, Some(n), *v)?,
-            _ => None,
-        };
-        let store = match indexed {
-            Some((store, name, read, total)) => {
-                tracing::info!(
-                    "keyframe index: read {read} of {total} chunks for {entity} on {name}"
-                );
-                store
+                }
             }
-            None => Store::load(source)?.0,
-        };
-        let info = store
-            .entity_info(&entity)
-            .with_context(|| format!("{}: no entity {entity}", source.display()))?;
-        // Which timeline and time.
-        let (tl_name, t) = match (time, seq) {
-            (Some(t), _) => {
-                let name = match timeline {
-                    Some(n) => n.to_owned(),
-                    None => info
-                        .timelines
-                        .iter()
-                        .find(|t| t.timeline.typ != TimeType::Sequence)
-                        .map(|t| t.timeline.name.to_string())
-                        .context("the entity has no duration or timestamp timeline; use --seq NAME=VALUE")?,
-                };
-                (name, t)
-            }
-            (None, Some((n, v))) => (n, v),
             _ => bail!("give --time T or --seq NAME=VALUE"),
         };
-        let typ = info
-            .timelines
-            .iter()
-            .find(|x| x.timeline.name.as_str() == tl_name)
-            .map(|x| x.timeline.typ)
-            .with_context(|| {
-                let names: Vec<_> = info
-                    .timelines
-                    .iter()
-                    .map(|x| x.timeline.name.to_string())
-                    .collect();
-                format!(
-                    "{entity} is not on a timeline {tl_name} (its timelines: {})",
-                    names.join(", ")
-                )
-            })?;
-        let timeline_clock = Clock::Timeline {
-            name: tl_name.clone(),
-            typ,
-        };
-        let has = |a: &str| info.archetypes.iter().any(|x| x == a);
-        if has("VideoStream") {
-            // The sample's time on the timeline is its presentation time.
-            let name = tl_name.clone();
-            let frames = source_from_stream(&store, &entity, &|row, _| time_on(row, &name))?;
-            (frames, t, timeline_clock, entity.to_string())
-        } else if has("VideoFrameReference") {
-            let reference = store
-                .latest_at(&entity, &tl_name, t, &VideoFrameReference::TIMESTAMP)
-                .with_context(|| {
-                    format!(
-                        "{entity}: no VideoFrameReference at or before {}",
-                        timeline_clock.show(t)
-                    )
-                })?
-                .get::<VideoFrameReference>()?
-                .context("unreadable VideoFrameReference")?;
-            let video = reference
-                .video_reference
-                .clone()
-                .unwrap_or_else(|| entity.clone());
-            let video_info = store.entity_info(&video).with_context(|| {
-                format!("{entity} refers to {video}, which is not in the recording")
-            })?;
-            if video_info.archetypes.iter().any(|a| a == "AssetVideo") {
-                let asset: AssetVideo =
-                    reel_sdk::remux::asset_video(&store, &video).with_context(|| {
-                        format!(
-                            "{}: {video}: its AssetVideo rows hold no video bytes",
-                            source.display()
-                        )
-                    })?;
-                let mut file = MediaFile::from_bytes(
-                    asset.blob().to_vec(),
-                    format!("{}: the AssetVideo of {video}", source.display()),
-                )?;
-                let frames = FrameSource::from_media_file(&mut file)?;
-                (
-                    frames,
-                    reference.timestamp_ns,
-                    Clock::Video,
-                    video.to_string(),
-                )
-            } else {
-                // A reference into a VideoStream names its media PTS.
-                let frames =
-                    source_from_stream(&store, &video, &|_, s| s.presentation_timestamp_ns)?;
-                if frames.is_empty() {
-                    bail!(
-                        "{video}: its samples carry no media presentation timestamps to refer to"
-                    );
-                }
-                (
-                    frames,
-                    reference.timestamp_ns,
-                    Clock::Video,
-                    video.to_string(),
-                )
-            }
-        } else {
-            bail!("{entity} holds {}: not a video", info.archetypes.join(", "));
-        }
+        recording_frames(source, &entity, &at)?
     };
     frames.set_backend(decoder.backend());
     let times = frames.frame_times();
@@ -390,6 +167,15 @@ pub fn run(args: FrameArgs) -> Result<()> {
             ),
             None => format!("{subject}: no frames"),
         })?;
+    let stats = frames.stats();
+    if stats.bytes_read > 0 {
+        tracing::info!(
+            "read {} bytes of samples from {} ({} samples decoded)",
+            stats.bytes_read,
+            source.display(),
+            stats.samples_decoded
+        );
+    }
     let pending_out = PendingFile::new(out, &[source])?;
     write_png(&frame, pending_out.path())?;
     pending_out.commit()?;

@@ -52,9 +52,8 @@ fn describe_row(row: &RowHandle) -> String {
     let times: Vec<String> = chunk
         .timelines()
         .filter_map(|tl| {
-            let (typ, values) = chunk.timeline_values(tl.name.as_str())?;
-            let v = values.get(row.row).copied().flatten()?;
-            Some(format!("{}={}", tl.name, typ.format_value(v)))
+            let v = chunk.time_at(tl.name.as_str(), row.row)?;
+            Some(format!("{}={}", tl.name, tl.typ.format_value(v)))
         })
         .collect();
     parts.push(if times.is_empty() {

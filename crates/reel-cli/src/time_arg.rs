@@ -24,16 +24,9 @@ pub fn parse_ns(s: &str) -> Result<i64, String> {
     Ok((v * scale).round() as i64)
 }
 
-/// A time in ns for people: `6.683333333s`, `2s`, `-0.5s` (seconds, no
-/// trailing zeros), the form `parse_ns` reads back.
-pub fn seconds(ns: i64) -> String {
-    let sign = if ns < 0 { "-" } else { "" };
-    let abs = ns.unsigned_abs();
-    let frac = format!("{:09}", abs % 1_000_000_000);
-    let frac = frac.trim_end_matches('0');
-    let dot = if frac.is_empty() { "" } else { "." };
-    format!("{sign}{}{dot}{frac}s", abs / 1_000_000_000)
-}
+/// A time in ns for people (`6.683333333s`, `2s`): the form `parse_ns`
+/// reads back.
+pub use reel_types::seconds;
 
 #[cfg(test)]
 mod tests {

@@ -25,10 +25,8 @@ const ROWS_PER_CHUNK: usize = 64;
 fn timepoint_of(row: &RowHandle) -> TimePoint {
     let mut tp = TimePoint::default();
     for tl in row.chunk.timelines() {
-        if let Some((typ, values)) = row.chunk.timeline_values(tl.name.as_str())
-            && let Some(Some(v)) = values.get(row.row)
-        {
-            tp.insert(tl.name.clone(), TimeCell { typ, value: *v });
+        if let Some(value) = row.chunk.time_at(tl.name.as_str(), row.row) {
+            tp.insert(tl.name.clone(), TimeCell { typ: tl.typ, value });
         }
     }
     tp

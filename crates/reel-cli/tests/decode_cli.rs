@@ -6,7 +6,6 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
 
 use common::*;
 use reel_decode::{Backend, FrameSource, Playback, StreamSample};
@@ -14,7 +13,7 @@ use reel_sdk::MediaFile;
 
 /// A frame source over every sample of the file's first video track (PTS in ns).
 fn source_of(path: &Path) -> (FrameSource, Vec<i64>) {
-    let source = FrameSource::from_media_file(&mut MediaFile::open(path).unwrap()).unwrap();
+    let source = FrameSource::from_media_file(MediaFile::open(path).unwrap()).unwrap();
     let times = source.frame_times();
     (source, times)
 }
@@ -55,7 +54,11 @@ fn backends_for(source: &mut FrameSource, name: &str) -> Vec<Backend> {
     if libav() {
         all.push(Backend::Libav);
     }
-    let first_key = source.sample(0).map(|s| s.data.clone()).unwrap_or_default();
+    let first_key = source
+        .sample(0)
+        .unwrap()
+        .map(|s| s.data.as_slice().to_vec())
+        .unwrap_or_default();
     if name.starts_with("h264") && reel_decode::openh264_decodes(&first_key) {
         all.push(Backend::OpenH264);
     }
@@ -200,7 +203,7 @@ fn the_newest_frame_of_a_live_stream_is_ready_after_its_sample() {
         live.set_open_ended(true);
         for (i, s) in track.samples.iter().enumerate() {
             live.append(StreamSample {
-                data: Arc::from(file.read_sample(0, i).unwrap()),
+                data: reel_types::Blob::from(file.read_sample(0, i).unwrap()),
                 pts: track.ticks_to_ns(s.pts),
                 is_keyframe: s.is_keyframe,
             });
@@ -217,12 +220,12 @@ fn the_newest_frame_of_a_live_stream_is_ready_after_its_sample() {
     }
     // The same through Playback (a viewer's source): appended samples show at once.
     let path = generated_media().join("h264_no_bframes.mp4");
-    let (full, times) = source_of(&path);
+    let (mut full, times) = source_of(&path);
     let mut source = FrameSource::new(full.codec());
     source.set_open_ended(true);
     let play = Playback::new(source, 1_000_000_000);
     for (i, t) in times.iter().enumerate() {
-        play.append(full.sample(i).unwrap().clone());
+        play.append(full.sample(i).unwrap().unwrap());
         let frame = play.frame_at(*t).unwrap().expect("newest frame");
         assert_eq!(frame.pts, *t, "Playback: frame {i}");
     }
@@ -245,7 +248,7 @@ fn a_live_stream_with_b_frames_shows_frames_as_reordering_allows() {
             continue;
         }
         let path = generated_media().join(name);
-        let (full, times) = source_of(&path);
+        let (mut full, times) = source_of(&path);
         let expected = ffmpeg_frames(&path, "yuv420p", 320 * 240 * 3 / 2);
         let mut live = FrameSource::with_options(full.codec(), Some(backend), 64 << 20);
         live.set_open_ended(true);
@@ -253,7 +256,7 @@ fn a_live_stream_with_b_frames_shows_frames_as_reordering_allows() {
         let mut appended_at = std::collections::BTreeMap::new();
         let (mut shown, mut newest, mut delay) = (i64::MIN, i64::MIN, 0);
         for i in 0..full.len() {
-            let sample = full.sample(i).unwrap().clone();
+            let sample = full.sample(i).unwrap().unwrap();
             newest = newest.max(sample.pts);
             appended_at.insert(sample.pts, i);
             live.append(sample);
@@ -368,7 +371,7 @@ fn a_corrupt_sample_is_an_error_and_the_next_keyframe_decodes() {
                 }
             }
             StreamSample {
-                data: Arc::from(data),
+                data: reel_types::Blob::from(data),
                 pts: track.ticks_to_ns(s.pts),
                 is_keyframe: s.is_keyframe,
             }
@@ -799,7 +802,7 @@ fn vp9_resolution_changes_decode_at_every_size() {
     let mut source = FrameSource::new(track.codec);
     for (i, s) in track.samples.iter().enumerate() {
         source.append(StreamSample {
-            data: Arc::from(file.read_sample(0, i).unwrap()),
+            data: reel_types::Blob::from(file.read_sample(0, i).unwrap()),
             pts: i as i64 * 40_000_000,
             is_keyframe: s.is_keyframe,
         });
@@ -882,7 +885,7 @@ fn frame_references_into_a_stream_show_the_referenced_frame() {
     let dir = tempdir("vfr-stream");
     let rec_path = dir.join("refs.reel");
     let video = EntityPath::parse("video").unwrap();
-    let times = FrameSource::from_media_file(&mut MediaFile::open(&src).unwrap())
+    let times = FrameSource::from_media_file(MediaFile::open(&src).unwrap())
         .unwrap()
         .frame_times();
     {
@@ -965,4 +968,57 @@ fn throughput_mode_decodes_the_same_frames() {
             assert!(frame.to_planar_bytes() == expected[i], "{name}: frame {i}");
         }
     }
+}
+
+/// `reel frame --at` on a video file reads the file's index and the samples
+/// of one group of pictures, not the file: the bytes it reports reading are
+/// bounded by that GOP's packet sizes as ffprobe lists them.
+#[test]
+fn a_frame_of_a_video_file_reads_one_group_of_pictures() {
+    if !ffmpeg_available() {
+        return;
+    }
+    let dir = tempdir("onegop");
+    let path = dir.join("long.mp4");
+    ffmpeg_lavfi(
+        &path,
+        "testsrc2=size=320x240:rate=30:duration=20",
+        &["-c:v", "libx264", "-g", "30", "-bf", "0", "-crf", "18"],
+    );
+    let out = dir.join("f.png");
+    let o = reel(&[
+        "-v",
+        "frame",
+        path.to_str().unwrap(),
+        "--at",
+        "10.5s",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{err}");
+    let read: u64 = err
+        .split("read ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no bytes-read line in: {err}"));
+    // ffprobe's packets in decode order; frame 315 (10.5 s) is in the GOP
+    // of keyframe 300.
+    let (packets, _) = ffprobe_packets(&path);
+    let keyframes: Vec<usize> = (0..packets.len())
+        .filter(|&i| packets[i].keyframe)
+        .collect();
+    assert!(keyframes.contains(&300), "keyframes: {keyframes:?}");
+    let gop_end = keyframes.iter().copied().find(|&k| k > 300).unwrap();
+    let gop: u64 = packets[300..gop_end].iter().map(|p| p.size).sum();
+    let file = std::fs::metadata(&path).unwrap().len();
+    println!("read {read} bytes of samples; the GOP holds {gop}, the file {file}");
+    // Annex B adds parameter sets to the keyframe: a few hundred bytes.
+    assert!(
+        read >= packets[300].size && read <= gop + 2048,
+        "read {read} bytes, the GOP holds {gop}"
+    );
+    assert!(read * 10 < file, "read {read} of {file} bytes");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use reel_types::VideoCodec;
+use reel_types::{Blob, VideoCodec};
 
 use crate::backends::{default_backend, new_decoder_with};
 use crate::decoder::{Backend, Decoder, DecoderOptions, SampleIn};
@@ -16,8 +16,9 @@ pub const DEFAULT_CACHE_BYTES: usize = 512 << 20;
 /// One sample of a stream, in decode order.
 #[derive(Clone, Debug)]
 pub struct StreamSample {
-    /// The bytes, shared.
-    pub data: Arc<[u8]>,
+    /// The bytes, shared: a sample read from a recording is a slice of the
+    /// chunk's Arrow buffer, not a copy.
+    pub data: Blob,
     /// Presentation time (timeline units or ns; frames are looked up by it).
     pub pts: i64,
     /// Whether decoding can start here.
@@ -33,6 +34,24 @@ pub struct SourceStats {
     pub seeks: u64,
     /// Lookups answered from the cache.
     pub cache_hits: u64,
+    /// Sample bytes read through a [`SampleReader`] (lazily read sources).
+    pub bytes_read: u64,
+}
+
+/// Reads the bytes of samples that were appended without them
+/// ([`FrameSource::append_lazy`]), when a decoder needs them: a video file
+/// is then read one GOP at a time instead of whole.
+pub trait SampleReader: Send {
+    /// The bytes of sample `index` (decode order), in the decoder's format.
+    fn read(&mut self, index: usize) -> Result<Blob, DecodeError>;
+}
+
+/// A sample as the source keeps it: its bytes, or where to read them.
+struct SampleSlot {
+    /// `None`: read through the source's [`SampleReader`] when needed.
+    data: Option<Blob>,
+    pts: i64,
+    is_keyframe: bool,
 }
 
 struct CachedFrame {
@@ -109,7 +128,9 @@ pub struct FrameSource {
     codec: VideoCodec,
     /// Chosen from the first keyframe when `None`.
     backend: Option<Backend>,
-    samples: Vec<StreamSample>,
+    samples: Vec<SampleSlot>,
+    /// Where the bytes of lazily appended samples come from.
+    reader: Option<Box<dyn SampleReader>>,
     /// (pts, sample index), sorted.
     by_pts: Vec<(i64, usize)>,
     decoder: Option<Box<dyn Decoder>>,
@@ -138,6 +159,7 @@ impl FrameSource {
             codec,
             backend,
             samples: Vec::new(),
+            reader: None,
             by_pts: Vec::new(),
             decoder: None,
             next: 0,
@@ -157,10 +179,54 @@ impl FrameSource {
 
     /// Adds the next sample (decode order).
     pub fn append(&mut self, sample: StreamSample) {
-        let entry = (sample.pts, self.samples.len());
+        self.push_slot(SampleSlot {
+            data: Some(sample.data),
+            pts: sample.pts,
+            is_keyframe: sample.is_keyframe,
+        });
+    }
+
+    /// Adds the next sample (decode order) without its bytes: the reader
+    /// set with [`set_reader`](Self::set_reader) reads them when a decoder
+    /// needs them.
+    pub fn append_lazy(&mut self, pts: i64, is_keyframe: bool) {
+        self.push_slot(SampleSlot {
+            data: None,
+            pts,
+            is_keyframe,
+        });
+    }
+
+    /// Where the bytes of samples appended with
+    /// [`append_lazy`](Self::append_lazy) come from.
+    pub fn set_reader(&mut self, reader: Box<dyn SampleReader>) {
+        self.reader = Some(reader);
+    }
+
+    fn push_slot(&mut self, slot: SampleSlot) {
+        let entry = (slot.pts, self.samples.len());
+        // Samples of a stream mostly arrive in PTS order: appending is the
+        // common case, an insertion is as far back as the reordering.
         let at = self.by_pts.partition_point(|e| *e <= entry);
         self.by_pts.insert(at, entry);
-        self.samples.push(sample);
+        self.samples.push(slot);
+    }
+
+    /// The bytes of sample `index`, read through the reader if needed.
+    fn sample_data(&mut self, index: usize) -> Result<Blob, DecodeError> {
+        let slot = self
+            .samples
+            .get(index)
+            .ok_or_else(|| DecodeError::Setup(format!("no sample {index}")))?;
+        if let Some(data) = &slot.data {
+            return Ok(data.clone());
+        }
+        let reader = self.reader.as_mut().ok_or_else(|| {
+            DecodeError::Setup(format!("sample {index} has no bytes and no reader"))
+        })?;
+        let data = reader.read(index)?;
+        self.stats.bytes_read += data.len() as u64;
+        Ok(data)
     }
 
     /// The codec.
@@ -168,9 +234,18 @@ impl FrameSource {
         self.codec
     }
 
-    /// Sample `index` (decode order).
-    pub fn sample(&self, index: usize) -> Option<&StreamSample> {
-        self.samples.get(index)
+    /// Sample `index` (decode order), its bytes read if it was appended
+    /// without them; `None` past the end.
+    pub fn sample(&mut self, index: usize) -> Result<Option<StreamSample>, DecodeError> {
+        let Some(slot) = self.samples.get(index) else {
+            return Ok(None);
+        };
+        let (pts, is_keyframe) = (slot.pts, slot.is_keyframe);
+        Ok(Some(StreamSample {
+            data: self.sample_data(index)?,
+            pts,
+            is_keyframe,
+        }))
     }
 
     /// Sets the decoded-frame cache budget in bytes (evicting down to it).
@@ -390,21 +465,26 @@ impl FrameSource {
 
     /// Pushes the next sample into the decoder; its pictures go to the cache.
     fn push_next(&mut self) -> Result<(), DecodeError> {
+        if self.decoder.is_none() {
+            return Err(DecodeError::Setup("no decoder".into()));
+        }
+        // `started_at` stays at the keyframe decoding began from: frames
+        // before a keyframe the decoder has already read ahead past
+        // (reordering delay) still come out of it.
+        let index = self.next;
+        let (pts, is_keyframe) = (self.samples[index].pts, self.samples[index].is_keyframe);
+        self.next += 1;
+        let data = self.sample_data(index)?;
+        self.stats.samples_decoded += 1;
+        self.in_flight.insert(pts);
         let decoder = self
             .decoder
             .as_mut()
             .ok_or_else(|| DecodeError::Setup("no decoder".into()))?;
-        // `started_at` stays at the keyframe decoding began from: frames
-        // before a keyframe the decoder has already read ahead past
-        // (reordering delay) still come out of it.
-        let s = &self.samples[self.next];
-        self.next += 1;
-        self.stats.samples_decoded += 1;
-        self.in_flight.insert(s.pts);
         let frames = decoder.push(SampleIn {
-            data: &s.data,
-            pts: s.pts,
-            is_keyframe: s.is_keyframe,
+            data: data.as_slice(),
+            pts,
+            is_keyframe,
         })?;
         for fr in frames {
             // Pictures leave in presentation order: any earlier PTS still
@@ -458,11 +538,16 @@ impl FrameSource {
         match self.decoder.as_mut() {
             Some(d) => d.reset()?,
             None => {
-                let data = &self.samples[key].data;
+                let data = self.sample_data(key)?;
                 let backend = *self
                     .backend
-                    .get_or_insert_with(|| default_backend(self.codec, data));
-                self.decoder = Some(new_decoder_with(self.codec, backend, data, self.options)?);
+                    .get_or_insert_with(|| default_backend(self.codec, data.as_slice()));
+                self.decoder = Some(new_decoder_with(
+                    self.codec,
+                    backend,
+                    data.as_slice(),
+                    self.options,
+                )?);
             }
         }
         self.next = key;
@@ -472,20 +557,32 @@ impl FrameSource {
     }
 }
 
+/// Reads samples of a video file's first video track on demand.
+struct MediaFileReader(reel_video::MediaFile);
+
+impl SampleReader for MediaFileReader {
+    fn read(&mut self, index: usize) -> Result<Blob, DecodeError> {
+        self.0
+            .read_sample(0, index)
+            .map(Blob::from)
+            .map_err(|e| DecodeError::Setup(e.to_string()))
+    }
+}
+
 impl FrameSource {
-    /// A source over every sample of `file`'s first video track, timed by
-    /// media PTS in ns (as `ffprobe` reports `pts_time`).
-    pub fn from_media_file(file: &mut reel_video::MediaFile) -> Result<Self, DecodeError> {
-        let setup = |e: reel_video::VideoError| DecodeError::Setup(e.to_string());
-        let track = file.video_track().map_err(setup)?.clone();
+    /// A source over the samples of `file`'s first video track, timed by
+    /// media PTS in ns (as `ffprobe` reports `pts_time`). Only the track's
+    /// index is in memory: sample bytes are read from the file when a
+    /// decoder needs them (one GOP for one frame).
+    pub fn from_media_file(file: reel_video::MediaFile) -> Result<Self, DecodeError> {
+        let track = file
+            .video_track()
+            .map_err(|e| DecodeError::Setup(e.to_string()))?;
         let mut source = Self::new(track.codec);
-        for (i, s) in track.samples.iter().enumerate() {
-            source.append(StreamSample {
-                data: Arc::from(file.read_sample(0, i).map_err(setup)?),
-                pts: track.ticks_to_ns(s.pts),
-                is_keyframe: s.is_keyframe,
-            });
+        for s in &track.samples {
+            source.append_lazy(track.ticks_to_ns(s.pts), s.is_keyframe);
         }
+        source.set_reader(Box::new(MediaFileReader(file)));
         Ok(source)
     }
 }

@@ -29,6 +29,10 @@ pub enum SdkError {
     #[error(transparent)]
     Video(#[from] reel_video::VideoError),
 
+    /// A recording could not be read back as asked.
+    #[error(transparent)]
+    Query(#[from] reel_query::QueryError),
+
     /// An entity cannot be exported or read as asked; the message says why.
     #[error("entity {entity}: {message}")]
     Entity {

@@ -7,8 +7,10 @@ use std::fs::File;
 use std::io::{BufWriter, Cursor, Write};
 use std::path::Path;
 
+pub use reel_query::asset_video;
+use reel_query::{SampleClock, VideoForm, video_form};
 use reel_store::Store;
-use reel_types::{AssetVideo, EntityPath, TimeType, VideoCodec, VideoStream};
+use reel_types::{EntityPath, VideoCodec};
 pub use reel_video::mux::{Mp4Options, MuxReport, StreamSample, write_mp4};
 use reel_video::{ContainerKind, MediaFile};
 
@@ -69,77 +71,32 @@ fn err(entity: &EntityPath, message: impl Into<String>) -> SdkError {
 }
 
 /// The samples of a `VideoStream` entity in decode order, with their codec
-/// and the source's media timescale.
+/// and the source's media timescale: the logged media PTS, else the time on
+/// `options.timeline` (default: the entity's default timeline).
 pub fn stream_samples(
     store: &Store,
     entity: &EntityPath,
     options: &ExportOptions,
 ) -> SdkResult<(VideoCodec, Option<u32>, Vec<StreamSample>)> {
-    let info = store
-        .entity_info(entity)
-        .ok_or_else(|| err(entity, "not in the recording"))?;
-    let timeline = options.timeline.clone().or_else(|| {
-        info.timelines
-            .iter()
-            .find(|t| t.timeline.typ != TimeType::Sequence)
-            .or(info.timelines.first())
-            .map(|t| t.timeline.name.to_string())
-    });
-    let mut codec = None;
-    let mut timescale = None;
-    let mut samples = Vec::new();
-    for row in store.rows_in_log_order(entity) {
-        let Some(s) = row.get::<VideoStream>()? else {
-            continue;
-        };
-        codec = s.codec.or(codec);
-        timescale = s.media_timescale.or(timescale);
-        let Some(data) = s.sample else {
-            continue;
-        };
-        let pts_ns = match s.presentation_timestamp_ns {
-            Some(p) => p,
-            None => {
-                let name = timeline
-                    .as_deref()
-                    .ok_or_else(|| err(entity, "samples have no time: log them on a timeline"))?;
-                let (typ, values) = row
-                    .chunk
-                    .timeline_values(name)
-                    .ok_or_else(|| err(entity, format!("a sample is not on timeline {name}")))?;
-                let v =
-                    values.get(row.row).copied().flatten().ok_or_else(|| {
-                        err(entity, format!("a sample is not on timeline {name}"))
-                    })?;
-                match (typ, options.fps) {
-                    (TimeType::Sequence, Some(fps)) if fps > 0.0 => {
-                        (v as f64 * 1e9 / fps).round() as i64
-                    }
-                    (TimeType::Sequence, _) => {
-                        return Err(err(
-                            entity,
-                            format!(
-                                "timeline {name} counts frames, not time: pass --fps (or log on a duration timeline)"
-                            ),
-                        ));
-                    }
-                    _ => v,
-                }
-            }
-        };
-        let is_keyframe = match s.is_keyframe {
-            Some(k) => k,
-            None => codec.is_some_and(|c| reel_video::bitstream::is_keyframe(c, &data)),
-        };
-        samples.push(StreamSample {
-            data: data.to_vec(),
-            pts_ns,
-            dts_ns: s.decode_timestamp_ns,
-            is_keyframe,
-        });
-    }
-    let codec = codec.ok_or_else(|| err(entity, "no VideoStream codec was logged"))?;
-    Ok((codec, timescale, select_range(samples, options)))
+    let found = reel_query::stream_samples(
+        store,
+        entity,
+        &SampleClock::LoggedPtsOrTimeline {
+            timeline: options.timeline.clone(),
+            fps: options.fps,
+        },
+    )?;
+    let samples = found
+        .samples
+        .into_iter()
+        .map(|s| StreamSample {
+            data: s.data,
+            pts_ns: s.pts,
+            dts_ns: s.dts_ns,
+            is_keyframe: s.is_keyframe,
+        })
+        .collect();
+    Ok((found.codec, found.timescale, select_range(samples, options)))
 }
 
 /// Samples from the keyframe at or before `from` to the last frame shown at or before `to`.
@@ -163,15 +120,6 @@ fn select_range(samples: Vec<StreamSample>, options: &ExportOptions) -> Vec<Stre
     samples.into_iter().take(end).skip(start).collect()
 }
 
-/// The `AssetVideo` logged at `entity` (static rows first), if any.
-pub fn asset_video(store: &Store, entity: &EntityPath) -> Option<AssetVideo> {
-    store
-        .static_rows(entity)
-        .into_iter()
-        .chain(store.rows_in_log_order(entity))
-        .find_map(|r| r.get::<AssetVideo>().ok().flatten())
-}
-
 /// Writes the video at `entity` to `out`: an `AssetVideo` as its original
 /// bytes, a `VideoStream` remuxed into an MP4.
 pub fn export_mp4(
@@ -184,49 +132,38 @@ pub fn export_mp4(
         path: out.display().to_string(),
         source,
     };
-    let info = store.entity_info(entity).ok_or_else(|| {
-        err(
-            entity,
-            "not in the recording (`reel info FILE` lists its entities)",
-        )
-    })?;
-    let (codec, timescale, samples, asset) = if info.archetypes.iter().any(|a| a == "AssetVideo") {
-        let asset = asset_video(store, entity).ok_or_else(|| {
-            err(
-                entity,
-                "its AssetVideo rows hold no video bytes (the blob or media type is missing)",
+    let (codec, timescale, samples, asset) = match video_form(store, entity)? {
+        VideoForm::Asset(asset) => {
+            let file = MediaFile::from_reader(
+                Cursor::new(asset.blob().clone()),
+                format!("the AssetVideo of {entity}"),
+            )?;
+            let whole = options.from_ns.is_none() && options.to_ns.is_none();
+            if whole && !options.fragmented && file.container == ContainerKind::Mp4 {
+                std::fs::write(out, asset.blob().as_slice()).map_err(io)?;
+                return Ok(ExportReport::Asset {
+                    bytes: asset.blob().len() as u64,
+                    media_type: asset.media_type().to_owned(),
+                });
+            }
+            let (codec, timescale, samples, source) = asset_samples(file)?;
+            (
+                codec,
+                timescale,
+                select_range(samples, options),
+                Some(source),
             )
-        })?;
-        let file = MediaFile::from_reader(
-            Cursor::new(asset.blob().clone()),
-            format!("the AssetVideo of {entity}"),
-        )?;
-        let whole = options.from_ns.is_none() && options.to_ns.is_none();
-        if whole && !options.fragmented && file.container == ContainerKind::Mp4 {
-            std::fs::write(out, asset.blob().as_slice()).map_err(io)?;
-            return Ok(ExportReport::Asset {
-                bytes: asset.blob().len() as u64,
-                media_type: asset.media_type().to_owned(),
-            });
         }
-        let (codec, timescale, samples, source) = asset_samples(file)?;
-        (
-            codec,
-            timescale,
-            select_range(samples, options),
-            Some(source),
-        )
-    } else if info.archetypes.iter().any(|a| a == "VideoStream") {
-        let (codec, timescale, samples) = stream_samples(store, entity, options)?;
-        (codec, timescale, samples, None)
-    } else {
-        return Err(err(
-            entity,
-            format!(
-                "holds {}; export-mp4 needs a VideoStream or an AssetVideo",
-                info.archetypes.join(", ")
-            ),
-        ));
+        VideoForm::Stream => {
+            let (codec, timescale, samples) = stream_samples(store, entity, options)?;
+            (codec, timescale, samples, None)
+        }
+        VideoForm::References => {
+            return Err(err(
+                entity,
+                "holds VideoFrameReference rows only; export-mp4 needs a VideoStream or an AssetVideo (export the entity they refer to)",
+            ));
+        }
     };
     if samples.is_empty() {
         return Err(err(entity, "no samples in the requested range"));
@@ -260,7 +197,7 @@ fn asset_samples(
     let mut samples = Vec::with_capacity(track.samples.len());
     for (i, s) in track.samples.iter().enumerate() {
         samples.push(StreamSample {
-            data: file.read_sample(0, i)?,
+            data: file.read_sample(0, i)?.into(),
             pts_ns: track.ticks_to_ns(s.pts),
             dts_ns: s.dts.map(|d| track.ticks_to_ns(d)),
             is_keyframe: s.is_keyframe,

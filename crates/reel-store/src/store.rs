@@ -1,6 +1,6 @@
 //! An in-memory store of chunks with per-entity, per-timeline indexes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -49,12 +49,20 @@ struct RowLoc {
 #[derive(Default)]
 struct TimelineRows {
     typ: Option<TimeType>,
+    /// Every row on the timeline, sorted by (time, row id).
     rows: Vec<RowLoc>,
+    /// Per component: the rows that set it, sorted the same way, so that
+    /// `latest_at` is one binary search however sparse the component is.
+    by_component: HashMap<ComponentDescriptor, Vec<RowLoc>>,
 }
 
 #[derive(Default)]
 struct EntityRows {
     static_rows: Vec<RowLoc>,
+    /// Per component: the static row setting it that was inserted last.
+    static_by_component: HashMap<ComponentDescriptor, RowLoc>,
+    /// The entity's chunks, in insertion order.
+    chunks: Vec<u32>,
     timelines: BTreeMap<String, TimelineRows>,
     archetypes: BTreeSet<String>,
     components: BTreeMap<String, ComponentStats>,
@@ -154,6 +162,7 @@ impl Store {
             // Slice size, not buffer capacity: decoded arrays may share one IPC body.
             stats.bytes += array.to_data().get_slice_memory_size().unwrap_or(0) as u64;
         }
+        entity.chunks.push(chunk_idx);
         let loc = |row: usize, time: i64| RowLoc {
             time,
             row_id: row_ids.get(row).copied().unwrap_or_default(),
@@ -162,6 +171,11 @@ impl Store {
         };
         if chunk.is_static() {
             entity.static_rows.extend((0..n).map(|r| loc(r, 0)));
+            for (desc, array) in chunk.components() {
+                if let Some(r) = (0..n.min(array.len())).rev().find(|&r| array.is_valid(r)) {
+                    entity.static_by_component.insert(desc.clone(), loc(r, 0));
+                }
+            }
         }
         for tl in chunk.timelines() {
             let Some((_, values)) = chunk.timeline_values(tl.name.as_str()) else {
@@ -169,17 +183,22 @@ impl Store {
             };
             let rows = entity.timelines.entry(tl.name.to_string()).or_default();
             rows.typ = Some(tl.typ);
-            let start = rows.rows.len();
-            rows.rows.extend(
-                values
+            let mut on_timeline: Vec<RowLoc> = values
+                .iter()
+                .enumerate()
+                .filter_map(|(r, t)| t.map(|t| loc(r, t)))
+                .collect();
+            on_timeline.sort_unstable();
+            for (desc, array) in chunk.components() {
+                let setting: Vec<RowLoc> = on_timeline
                     .iter()
-                    .enumerate()
-                    .filter_map(|(r, t)| t.map(|t| loc(r, t))),
-            );
-            // Rows usually arrive in time order; sort only when they did not.
-            if !rows.rows[start.saturating_sub(1)..].is_sorted() {
-                rows.rows.sort_unstable();
+                    .filter(|l| (l.row as usize) < array.len() && array.is_valid(l.row as usize))
+                    .copied()
+                    .collect();
+                let list = rows.by_component.entry(desc.clone()).or_default();
+                insert_sorted(list, setting);
             }
+            insert_sorted(&mut rows.rows, on_timeline);
         }
         self.chunks.push(Arc::new(chunk));
     }
@@ -248,12 +267,6 @@ impl Store {
         }
     }
 
-    fn has_component(&self, loc: &RowLoc, component: &ComponentDescriptor) -> bool {
-        self.chunks[loc.chunk as usize]
-            .row(loc.row as usize)
-            .is_some_and(|r| r.has(component))
-    }
-
     /// The latest row of `entity` at or before `time` on `timeline` that
     /// sets `component`. A static row setting it wins over temporal rows.
     pub fn latest_at(
@@ -264,21 +277,13 @@ impl Store {
         component: &ComponentDescriptor,
     ) -> Option<RowHandle> {
         let e = self.entities.get(entity)?;
-        if let Some(loc) = e
-            .static_rows
-            .iter()
-            .rev()
-            .find(|l| self.has_component(l, component))
-        {
+        if let Some(loc) = e.static_by_component.get(component) {
             return Some(self.handle(loc, None));
         }
         let rows = e.timelines.get(timeline)?;
-        let end = rows.rows.partition_point(|l| l.time <= time);
-        rows.rows[..end]
-            .iter()
-            .rev()
-            .find(|l| self.has_component(l, component))
-            .map(|l| self.handle(l, rows.typ))
+        let setting = rows.by_component.get(component)?;
+        let end = setting.partition_point(|l| l.time <= time);
+        setting[..end].last().map(|l| self.handle(l, rows.typ))
     }
 
     /// Rows of `entity` with `min <= time <= max` on `timeline`, sorted by
@@ -309,10 +314,13 @@ impl Store {
 
     /// Every row of `entity` in logging (row id) order — decode order for video samples.
     pub fn rows_in_log_order(&self, entity: &EntityPath) -> Vec<RowHandle> {
-        let mut out: Vec<RowHandle> = self
+        let Some(e) = self.entities.get(entity) else {
+            return Vec::new();
+        };
+        let mut out: Vec<RowHandle> = e
             .chunks
             .iter()
-            .filter(|c| c.entity_path() == entity)
+            .map(|&i| &self.chunks[i as usize])
             .flat_map(|c| {
                 let ids = c.row_ids().to_vec();
                 (0..c.num_rows()).map(move |r| RowHandle {
@@ -325,5 +333,130 @@ impl Store {
             .collect();
         out.sort_by_key(|h| h.row_id);
         out
+    }
+}
+
+/// Adds rows to a list sorted by (time, row id). Rows of a stream arrive
+/// nearly in order (B-frames reach back a few frames), so only the part of
+/// the list the new rows reach back into is merged, not the whole list
+/// re-sorted: a live stream's insert stays O(chunk), not O(stream).
+fn insert_sorted(list: &mut Vec<RowLoc>, new: Vec<RowLoc>) {
+    debug_assert!(new.is_sorted());
+    let Some(first) = new.first() else {
+        return;
+    };
+    let at = list.partition_point(|l| l < first);
+    if at == list.len() {
+        list.extend(new);
+        return;
+    }
+    let tail = list.split_off(at);
+    list.reserve(tail.len() + new.len());
+    let (mut a, mut b) = (tail.into_iter().peekable(), new.into_iter().peekable());
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        let next = if x <= y { a.next() } else { b.next() };
+        list.extend(next);
+    }
+    list.extend(a);
+    list.extend(b);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(time: i64, row_id: u64) -> RowLoc {
+        RowLoc {
+            time,
+            row_id,
+            chunk: 0,
+            row: 0,
+        }
+    }
+
+    /// `latest_at` on chunks arriving out of time order, with a sparse
+    /// component, agrees with looking at every row: the latest (time, row
+    /// id) at or before t that sets the component.
+    #[test]
+    fn latest_at_agrees_with_a_scan_of_every_row() {
+        use reel_types::{
+            Archetype, PendingRow, RowId, TimeCell, TimePoint, TimelineName, VideoFrameReference,
+            VideoStream,
+        };
+        let entity = EntityPath::parse("cam").unwrap();
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut store = Store::new();
+        // (time, row id, sets the reference)
+        let mut all = Vec::new();
+        for c in 0..200i64 {
+            let rows: Vec<PendingRow> = (0..1 + next() % 4)
+                .map(|_| {
+                    let time = c * 3 - (next() % 10) as i64;
+                    let sparse = next() % 7 == 0;
+                    let mut tp = TimePoint::default();
+                    tp.insert(TimelineName::new("t").unwrap(), TimeCell::sequence(time));
+                    let mut cells = VideoStream::from_sample(vec![1u8]).unwrap().to_cells();
+                    if sparse {
+                        cells.extend(VideoFrameReference::new(time).to_cells());
+                    }
+                    let row_id = RowId::new();
+                    all.push((time, row_id.0, sparse));
+                    PendingRow {
+                        row_id,
+                        timepoint: tp,
+                        cells,
+                    }
+                })
+                .collect();
+            store.insert(Chunk::from_rows(entity.clone(), &rows).unwrap());
+        }
+        for t in -20..620 {
+            for (component, sparse_only) in [
+                (&VideoStream::SAMPLE, false),
+                (&VideoFrameReference::TIMESTAMP, true),
+            ] {
+                let expected = all
+                    .iter()
+                    .filter(|(time, _, sparse)| *time <= t && (*sparse || !sparse_only))
+                    .max_by_key(|(time, id, _)| (*time, *id))
+                    .map(|(time, id, _)| (*time, *id));
+                let got = store
+                    .latest_at(&entity, "t", t, component)
+                    .map(|h| (h.time.unwrap().value, h.row_id.0));
+                assert_eq!(got, expected, "t={t} {component}");
+            }
+        }
+    }
+
+    /// Merging agrees with sorting everything, for runs that reach back
+    /// any distance (including before the first row) or not at all.
+    #[test]
+    fn insert_sorted_agrees_with_a_full_sort() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let (mut list, mut all) = (Vec::new(), Vec::new());
+        for round in 0..300u64 {
+            let base = round as i64 * 10;
+            let mut run: Vec<RowLoc> = (0..next() % 8)
+                .map(|i| loc(base - (next() % 40) as i64, round * 100 + i))
+                .collect();
+            run.sort_unstable();
+            all.extend(run.iter().copied());
+            insert_sorted(&mut list, run);
+            let mut expected = all.clone();
+            expected.sort_unstable();
+            assert_eq!(list, expected, "round {round}");
+        }
     }
 }

@@ -404,6 +404,30 @@ impl Chunk {
         Some((tl.typ, raw.iter().collect()))
     }
 
+    /// The value of one row on one timeline (`None` where the row is not on
+    /// it): a lookup, not a column build, for callers that go row by row.
+    pub fn time_at(&self, name: &str, row: usize) -> Option<i64> {
+        let (_, i) = self
+            .timelines
+            .iter()
+            .find(|(t, _)| t.name.as_str() == name)?;
+        let array = self.batch.column(*i);
+        if row >= array.len() || array.is_null(row) {
+            return None;
+        }
+        let any = array.as_any();
+        match array.data_type() {
+            DataType::Int64 => any.downcast_ref::<Int64Array>().map(|a| a.value(row)),
+            DataType::Duration(_) => any
+                .downcast_ref::<DurationNanosecondArray>()
+                .map(|a| a.value(row)),
+            DataType::Timestamp(..) => any
+                .downcast_ref::<TimestampNanosecondArray>()
+                .map(|a| a.value(row)),
+            _ => None,
+        }
+    }
+
     /// Smallest and largest value on a timeline.
     pub fn time_range(&self, name: &str) -> Option<(i64, i64)> {
         let (_, values) = self.timeline_values(name)?;
@@ -460,5 +484,50 @@ fn time_array(typ: TimeType, values: Vec<Option<i64>>) -> ArrayRef {
         TimeType::TimestampNs => {
             Arc::new(TimestampNanosecondArray::from(values).with_timezone("UTC"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Archetype, TimeCell, VideoFrameReference};
+
+    /// `time_at` answers as the whole column does, on every timeline type,
+    /// where rows are missing from a timeline too.
+    #[test]
+    fn time_at_agrees_with_the_whole_column() {
+        let rows: Vec<PendingRow> = (0..7i64)
+            .map(|r| {
+                let mut tp = TimePoint::default();
+                tp.insert(TimelineName::new("frame").unwrap(), TimeCell::sequence(r));
+                if r % 2 == 0 {
+                    tp.insert(
+                        TimelineName::new("time").unwrap(),
+                        TimeCell::duration_nanos(r * 33_000_000),
+                    );
+                }
+                if r % 3 == 0 {
+                    tp.insert(
+                        TimelineName::new("wall").unwrap(),
+                        TimeCell::timestamp_nanos(1_700_000_000_000_000_000 + r),
+                    );
+                }
+                PendingRow {
+                    row_id: RowId::new(),
+                    timepoint: tp,
+                    cells: VideoFrameReference::new(r).to_cells(),
+                }
+            })
+            .collect();
+        let chunk = Chunk::from_rows(EntityPath::parse("cam").unwrap(), &rows).unwrap();
+        for name in ["frame", "time", "wall"] {
+            let (_, column) = chunk.timeline_values(name).unwrap();
+            let one_by_one: Vec<_> = (0..7).map(|r| chunk.time_at(name, r)).collect();
+            assert_eq!(one_by_one, column, "{name}");
+            assert!(column.iter().any(Option::is_some), "{name}");
+        }
+        assert_eq!(chunk.time_at("time", 1), None);
+        assert_eq!(chunk.time_at("time", 99), None);
+        assert_eq!(chunk.time_at("nope", 0), None);
     }
 }

@@ -42,7 +42,7 @@ pub use encoded_image::EncodedImage;
 pub use entity_path::EntityPath;
 pub use error::{DataError, DataResult};
 pub use image::{ChannelDatatype, ColorModel, Image, ImageFormat, PixelFormat, PixelLayout};
-pub use time::{TimeCell, TimeColumn, TimePoint, TimeType, Timeline, TimelineName};
+pub use time::{TimeCell, TimeColumn, TimePoint, TimeType, Timeline, TimelineName, seconds};
 pub use video::{AssetVideo, VideoCodec, VideoFrameReference, VideoStream};
 
 /// Re-exported so users of [`Chunk::record_batch`] need no direct Arrow dependency.

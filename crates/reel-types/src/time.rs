@@ -68,6 +68,17 @@ impl TimeType {
     }
 }
 
+/// A time in ns for people: `6.683333333s`, `2s`, `-0.5s` (seconds, no
+/// trailing zeros), the form `reel` reads on its command line.
+pub fn seconds(ns: i64) -> String {
+    let sign = if ns < 0 { "-" } else { "" };
+    let abs = ns.unsigned_abs();
+    let frac = format!("{:09}", abs % 1_000_000_000);
+    let frac = frac.trim_end_matches('0');
+    let dot = if frac.is_empty() { "" } else { "." };
+    format!("{sign}{}{dot}{frac}s", abs / 1_000_000_000)
+}
+
 fn format_duration_ns(ns: i64) -> String {
     let sign = if ns < 0 { "-" } else { "" };
     let abs = ns.unsigned_abs();

@@ -19,7 +19,7 @@ fn exercise(bytes: &[u8]) {
             };
             let _ = bitstream::stream_info(track.codec, &data);
             samples.push(StreamSample {
-                data,
+                data: data.into(),
                 pts_ns: track.ticks_to_ns(s.pts),
                 dts_ns: s.dts.map(|d| track.ticks_to_ns(d)),
                 is_keyframe: s.is_keyframe,

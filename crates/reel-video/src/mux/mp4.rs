@@ -3,7 +3,7 @@
 use std::io::{Seek, SeekFrom, Write};
 use std::num::NonZeroU32;
 
-use reel_types::VideoCodec;
+use reel_types::{Blob, VideoCodec};
 use shiguredo_mp4::boxes::{EdtsBox, ElstBox, ElstEntry, MoovBox};
 use shiguredo_mp4::mux::{Fmp4SegmentMuxer, Mp4FileMuxer, Sample};
 use shiguredo_mp4::{Decode, Encode, FixedPointNumber, TrackKind};
@@ -14,8 +14,9 @@ use crate::container::derive_decode_timestamps;
 /// One sample to write, in reel form, in decode order.
 #[derive(Clone, Debug)]
 pub struct StreamSample {
-    /// The sample bytes (Annex B / OBUs / frame).
-    pub data: Vec<u8>,
+    /// The sample bytes (Annex B / OBUs / frame), shared: a sample of a
+    /// recording is a slice of its chunk's buffer.
+    pub data: Blob,
     /// Presentation time in ns.
     pub pts_ns: i64,
     /// Decode time in ns, if known (derived from the PTS order otherwise).
@@ -106,7 +107,7 @@ pub fn write_mp4(
         .ok_or("the stream has no keyframe to start from")?;
     let samples = &samples[first_key..];
     let (entry, entry_sets) =
-        sample_entry_from_keyframe(codec, &samples[0].data).map_err(|e| e.to_string())?;
+        sample_entry_from_keyframe(codec, samples[0].data.as_slice()).map_err(|e| e.to_string())?;
     let timescale = options
         .timescale
         .unwrap_or_else(|| derive_timescale(samples));
@@ -165,7 +166,7 @@ pub fn write_mp4(
     let has_cto = ctos.iter().any(|&c| c != 0);
     let payloads: Vec<Vec<u8>> = samples
         .iter()
-        .map(|s| to_container_sample(codec, &s.data, &entry_sets))
+        .map(|s| to_container_sample(codec, s.data.as_slice(), &entry_sets))
         .collect();
 
     let min_pts = *pts.iter().min().unwrap_or(&0);
