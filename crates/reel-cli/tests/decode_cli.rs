@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::*;
-use reel_decode::{Backend, FrameSource, Playback, StreamSample};
+use reel_decode::{Backend, FrameServer, FrameSource, Playback, ServerOptions, StreamSample};
 use reel_sdk::MediaFile;
 
 /// A frame source over every sample of the file's first video track (PTS in ns).
@@ -1021,4 +1021,104 @@ fn a_frame_of_a_video_file_reads_one_group_of_pictures() {
     );
     assert!(read * 10 < file, "read {read} of {file} bytes");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The frame server: a request answers at once, also while a decoder
+/// holds the stream; asked again, it gives the frame ffmpeg decodes at that
+/// time, byte for byte, for three streams sharing two threads; a burst of
+/// requests for other times runs a few jobs, not one per request.
+#[test]
+fn the_frame_server_answers_at_once_then_with_ffmpegs_frame() {
+    if !ffmpeg_available() {
+        return;
+    }
+    let server = FrameServer::new(ServerOptions {
+        threads: 2,
+        frame_budget: 64 << 20,
+    });
+    let names = ["h264_bframes.mp4", "h265.mp4", "vp9.webm"];
+    let mut streams = Vec::new();
+    for name in names {
+        let path = generated_media().join(name);
+        let (source, times) = source_of(&path);
+        let expected = ffmpeg_frames(&path, "yuv420p", 320 * 240 * 3 / 2);
+        assert_eq!(times.len(), expected.len(), "{name}");
+        streams.push((name, server.add_stream(source), times, expected));
+    }
+    // A request while a worker holds the source (a long decode) returns.
+    let (_, first, times, _) = &streams[0];
+    std::thread::scope(|scope| {
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        scope.spawn(move || {
+            first.with_source(|_| {
+                held_tx.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(500));
+            })
+        });
+        held_rx.recv().unwrap();
+        let asked = std::time::Instant::now();
+        let reply = first.request(times[20]);
+        assert!(
+            asked.elapsed() < std::time::Duration::from_millis(250),
+            "request waited for the decoder: {:?}",
+            asked.elapsed()
+        );
+        assert!(reply.pending && !reply.exact);
+    });
+    // Every stream, frames out of order: pending at first, then exact.
+    for (name, frames, times, expected) in &streams {
+        for i in [37usize, 3, 59, 0, 21, 58, 30] {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            let frame = loop {
+                let reply = frames.request(times[i]);
+                assert!(reply.error.is_none(), "{name}: {:?}", reply.error);
+                if reply.exact {
+                    break reply.frame.expect("an exact reply has a frame");
+                }
+                assert!(reply.pending, "{name}: neither exact nor pending");
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{name}: frame {i} never came"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            };
+            assert!(
+                frame.to_planar_bytes() == expected[i],
+                "{name}: frame {i} differs from ffmpeg's"
+            );
+        }
+    }
+    // A burst of requests (a fast scrub backwards, each frame a decode from
+    // the keyframe: the cache holds one frame) runs a few jobs, not one per
+    // request.
+    drop(streams);
+    let server = FrameServer::new(ServerOptions {
+        threads: 1,
+        frame_budget: 1,
+    });
+    let name = "h265.mp4";
+    let (source, times) = source_of(&generated_media().join(name));
+    let frames = server.add_stream(source);
+    let before = frames.stats().jobs;
+    for t in times.iter().rev() {
+        frames.request(*t);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !frames.request(times[0]).exact {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name}: never settled"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let jobs = frames.stats().jobs - before;
+    println!(
+        "{name}: {jobs} decode jobs for {} requests",
+        times.len() + 1
+    );
+    assert!(
+        jobs < times.len() as u64 / 4,
+        "{name}: {jobs} jobs for {} requests",
+        times.len() + 1
+    );
 }

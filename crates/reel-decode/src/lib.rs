@@ -14,6 +14,9 @@
 //!   streams keep appending samples.
 //! - [`Playback`]: a `FrameSource` with a worker thread that decodes ahead
 //!   of the playhead while a viewer plays.
+//! - [`FrameServer`]: many streams on one pool of decoding threads, with a
+//!   request that answers at once (the best frame decoded so far, and
+//!   whether the exact one is pending) — what an interactive viewer uses.
 //!
 //! Design decisions:
 //! - **In-process where it matters**: decoding never needs a process round
@@ -45,6 +48,7 @@ mod decoder;
 mod error;
 pub mod ffmpeg;
 mod frame;
+mod frame_server;
 pub mod libav;
 mod openh264;
 mod playback;
@@ -55,5 +59,6 @@ pub use backends::{default_backend, new_decoder, new_decoder_with, openh264_deco
 pub use decoder::{Backend, Decoder, DecoderOptions, SampleIn};
 pub use error::DecodeError;
 pub use frame::{ChromaLayout, DecodedFrame, Matrix};
+pub use frame_server::{FrameReply, FrameServer, ServerOptions, StreamFrames, StreamStats};
 pub use playback::Playback;
 pub use source::{DEFAULT_CACHE_BYTES, FrameSource, SourceStats, StreamSample};
