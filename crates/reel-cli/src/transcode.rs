@@ -101,7 +101,7 @@ pub fn run(
         if is_images {
             image_chunks += 1;
         } else {
-            writer.append_chunk(chunk)?;
+            writer.append_chunk(&chunk)?;
         }
     }
 

@@ -61,4 +61,4 @@ pub use error::DecodeError;
 pub use frame::{ChromaLayout, DecodedFrame, Matrix};
 pub use frame_server::{FrameReply, FrameServer, ServerOptions, StreamFrames, StreamStats};
 pub use playback::Playback;
-pub use source::{DEFAULT_CACHE_BYTES, FrameSource, SourceStats, StreamSample};
+pub use source::{DEFAULT_CACHE_BYTES, FrameSource, SampleReader, SourceStats, StreamSample};

@@ -7,8 +7,10 @@
 
 use std::sync::Mutex;
 
-/// Most bytes kept idle (a few dozen 1080p planes).
-const MAX_IDLE_BYTES: usize = 64 << 20;
+/// Most bytes kept idle: a dozen 720p pictures, enough for a decoder that
+/// takes one buffer per picture as the cache gives one back; more would sit
+/// outside the frame budget.
+const MAX_IDLE_BYTES: usize = 16 << 20;
 
 struct Pool {
     buffers: Vec<Vec<u8>>,

@@ -3,14 +3,18 @@
 
 use std::path::Path;
 
-use reel_decode::{FrameSource, StreamSample};
-use reel_store::Store;
-use reel_types::{EntityPath, TimeType, VideoFrameReference, seconds};
+use std::sync::{Arc, RwLock};
+
+use reel_decode::{DecodeError, FrameSource, SampleReader, StreamSample};
+use reel_store::{RowRef, Store};
+use reel_types::{Blob, EntityPath, TimeType, VideoFrameReference, VideoStream, seconds};
 use reel_video::MediaFile;
 
 use crate::recording::load_for_frame_at;
 use crate::timeline::default_timeline;
-use crate::video::{SampleClock, StreamSamples, VideoForm, stream_samples, video_form};
+use crate::video::{
+    SampleClock, StreamSamples, VideoForm, stream_sample_index, stream_samples, video_form,
+};
 use crate::{QueryError, QueryResult, entity_error};
 
 /// Where on which clock a frame is asked for.
@@ -98,6 +102,61 @@ pub fn stream_source(samples: StreamSamples) -> FrameSource {
         });
     }
     source
+}
+
+/// Reads a stream's samples from a shared store when a decoder needs them.
+struct StoreSampleReader {
+    store: Arc<RwLock<Store>>,
+    entity: EntityPath,
+    rows: Vec<RowRef>,
+}
+
+impl SampleReader for StoreSampleReader {
+    fn read(&mut self, index: usize) -> Result<Blob, DecodeError> {
+        let missing =
+            |what: &str| DecodeError::Setup(format!("{}: sample {index} {what}", self.entity));
+        let row = *self
+            .rows
+            .get(index)
+            .ok_or_else(|| missing("does not exist"))?;
+        let store = self.store.read().unwrap_or_else(|e| e.into_inner());
+        let handle = store
+            .row(row)
+            .ok_or_else(|| missing("could not be read again from the recording"))?;
+        handle
+            .view()
+            .blob(&VideoStream::SAMPLE)
+            .map_err(|e| DecodeError::Setup(format!("{}: {e}", self.entity)))?
+            .ok_or_else(|| missing("has no bytes"))
+    }
+}
+
+/// A frame source over the `VideoStream` at `entity` that holds no sample
+/// bytes: each is read from the store when a decoder needs it (a dropped
+/// chunk is read again from the file). With a store budget
+/// ([`Store::set_budget`]) and the frame cache's, memory stays bounded
+/// however long the stream.
+pub fn lazy_stream_source(
+    store: Arc<RwLock<Store>>,
+    entity: &EntityPath,
+    clock: &SampleClock,
+) -> QueryResult<FrameSource> {
+    let index = {
+        let s = store.read().unwrap_or_else(|e| e.into_inner());
+        stream_sample_index(&s, entity, clock)?
+    };
+    let mut source = FrameSource::new(index.codec);
+    let mut rows = Vec::with_capacity(index.samples.len());
+    for (row, pts, is_keyframe) in index.samples {
+        source.append_lazy(pts, is_keyframe);
+        rows.push(row);
+    }
+    source.set_reader(Box::new(StoreSampleReader {
+        store,
+        entity: entity.clone(),
+        rows,
+    }));
+    Ok(source)
 }
 
 /// The frames of `entity` in the recording at `path` that show at `at`:

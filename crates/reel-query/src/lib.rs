@@ -31,5 +31,6 @@ pub(crate) use error::entity_error;
 pub use error::{QueryError, QueryResult};
 pub use timeline::{default_timeline, time_on};
 pub use video::{
-    Sample, SampleClock, StreamSamples, VideoForm, asset_video, stream_samples, video_form,
+    Sample, SampleClock, SampleIndex, StreamSamples, VideoForm, asset_video, stream_sample_index,
+    stream_samples, video_form,
 };

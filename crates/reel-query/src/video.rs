@@ -1,6 +1,6 @@
 //! A video entity's samples, whatever form it was logged in.
 
-use reel_store::Store;
+use reel_store::{RowRef, Store};
 use reel_types::{AssetVideo, Blob, EntityPath, TimeType, VideoCodec, VideoStream};
 
 use crate::timeline::{default_timeline, time_on};
@@ -109,6 +109,49 @@ pub fn stream_samples(
     entity: &EntityPath,
     clock: &SampleClock,
 ) -> QueryResult<StreamSamples> {
+    let mut samples = Vec::new();
+    let (codec, timescale) = walk_stream(store, entity, clock, |_, sample| samples.push(sample))?;
+    Ok(StreamSamples {
+        codec,
+        timescale,
+        samples,
+    })
+}
+
+/// Where each sample of a stream is, with its time and keyframe flag:
+/// what a lazily read frame source needs, without the bytes.
+#[derive(Clone, Debug)]
+pub struct SampleIndex {
+    /// The codec.
+    pub codec: VideoCodec,
+    /// (row, pts on the clock asked for, keyframe) in decode order.
+    pub samples: Vec<(RowRef, i64, bool)>,
+}
+
+/// The rows, times and keyframe flags of the `VideoStream` at `entity`,
+/// timed by `clock`. Chunks dropped from memory are read one at a time
+/// and let go again, so a long stream under a store budget is indexed in
+/// bounded memory.
+pub fn stream_sample_index(
+    store: &Store,
+    entity: &EntityPath,
+    clock: &SampleClock,
+) -> QueryResult<SampleIndex> {
+    let mut samples = Vec::new();
+    let (codec, _) = walk_stream(store, entity, clock, |row, s| {
+        samples.push((row, s.pts, s.is_keyframe));
+    })?;
+    Ok(SampleIndex { codec, samples })
+}
+
+/// Calls `each` for every sample of the stream at `entity` in decode order;
+/// returns the codec and the media timescale.
+fn walk_stream(
+    store: &Store,
+    entity: &EntityPath,
+    clock: &SampleClock,
+    mut each: impl FnMut(RowRef, Sample),
+) -> QueryResult<(VideoCodec, Option<u32>)> {
     let info = store
         .entity_info(entity)
         .ok_or_else(|| entity_error(entity, "not in the recording"))?;
@@ -135,8 +178,10 @@ pub fn stream_samples(
     }
     let mut codec = None;
     let mut timescale = None;
-    let mut samples = Vec::new();
-    for row in store.rows_in_log_order(entity) {
+    for row_ref in store.row_refs_in_log_order(entity) {
+        let Some(row) = store.row(row_ref) else {
+            continue;
+        };
         let Some(s) = row.get::<VideoStream>()? else {
             continue;
         };
@@ -183,17 +228,16 @@ pub fn stream_samples(
             Some(k) => k,
             None => codec.is_some_and(|c| reel_video::bitstream::is_keyframe(c, data.as_slice())),
         };
-        samples.push(Sample {
-            data,
-            pts,
-            dts_ns: s.decode_timestamp_ns,
-            is_keyframe,
-        });
+        each(
+            row_ref,
+            Sample {
+                data,
+                pts,
+                dts_ns: s.decode_timestamp_ns,
+                is_keyframe,
+            },
+        );
     }
     let codec = codec.ok_or_else(|| entity_error(entity, "no VideoStream codec was logged"))?;
-    Ok(StreamSamples {
-        codec,
-        timescale,
-        samples,
-    })
+    Ok((codec, timescale))
 }

@@ -19,6 +19,7 @@
 //!   and a CRC-32 (the test suite proves it with a short pyarrow script).
 #![deny(missing_docs)]
 
+mod chunk_slots;
 mod error;
 pub mod format;
 pub mod index;
@@ -28,9 +29,10 @@ mod reader;
 mod store;
 mod writer;
 
+pub use chunk_slots::StoreMemory;
 pub use error::{StoreError, StoreResult};
 pub use index::{ChunkIndexEntry, KeyframeEntry, RecordingIndex, TimeRange};
 pub use ipc::{Compression, decode_batch, encode_batch};
 pub use reader::{RecordingReader, ScanReport, Skipped};
-pub use store::{EntityInfo, RowHandle, Store, TimelineInfo};
+pub use store::{EntityInfo, RowHandle, RowRef, Store, TimelineInfo};
 pub use writer::RecordingWriter;

@@ -9,13 +9,28 @@ use reel_types::{
     TimeType, Timeline,
 };
 
+use crate::chunk_slots::{ChunkSlots, StoreMemory};
 use crate::{RecordingReader, ScanReport, StoreResult};
+
+/// Where a row is, without holding its chunk: for listing many rows of a
+/// store whose chunks may be dropped from memory (see [`Store::set_budget`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowRef {
+    /// The chunk's index in the store.
+    pub chunk: u32,
+    /// Row index within the chunk.
+    pub row: u32,
+    /// The row id.
+    pub row_id: RowId,
+}
 
 /// A row found by a query.
 #[derive(Clone, Debug)]
 pub struct RowHandle {
     /// The chunk holding the row.
     pub chunk: Arc<Chunk>,
+    /// The chunk's index in the store.
+    pub chunk_index: u32,
     /// Row index within the chunk.
     pub row: usize,
     /// The row's time on the queried timeline (`None` for static rows).
@@ -61,8 +76,9 @@ struct EntityRows {
     static_rows: Vec<RowLoc>,
     /// Per component: the static row setting it that was inserted last.
     static_by_component: HashMap<ComponentDescriptor, RowLoc>,
-    /// The entity's chunks, in insertion order.
-    chunks: Vec<u32>,
+    /// Every row, in insertion order (kept so that listing rows needs no
+    /// chunk in memory).
+    row_refs: Vec<RowRef>,
     timelines: BTreeMap<String, TimelineRows>,
     archetypes: BTreeSet<String>,
     components: BTreeMap<String, ComponentStats>,
@@ -113,9 +129,13 @@ pub struct EntityInfo {
 /// Query semantics follow Rerun's: static rows of an entity win over
 /// temporal ones in `latest_at`; ties in time are broken by row id
 /// (later logged wins).
+///
+/// Memory: the indexes stay in memory; the chunks of a store loaded from a
+/// file may be dropped beyond a budget ([`Store::set_budget`]) and are
+/// read again when a query reaches their rows.
 #[derive(Default)]
 pub struct Store {
-    chunks: Vec<Arc<Chunk>>,
+    chunks: ChunkSlots,
     entities: BTreeMap<EntityPath, EntityRows>,
 }
 
@@ -128,10 +148,34 @@ impl Store {
     /// Loads every readable chunk of a recording file; the report says
     /// what, if anything, was skipped.
     pub fn load(path: impl AsRef<Path>) -> StoreResult<(Self, ScanReport)> {
+        Self::load_with_budget(path, None)
+    }
+
+    /// Loads a recording keeping at most `budget` bytes of chunks in
+    /// memory (`None`: all): the oldest are dropped as loading goes on and
+    /// read again from the file when a query needs them.
+    pub fn load_with_budget(
+        path: impl AsRef<Path>,
+        budget: Option<usize>,
+    ) -> StoreResult<(Self, ScanReport)> {
+        let path = path.as_ref();
         let mut reader = RecordingReader::open(path)?;
         let mut store = Self::new();
-        let report = reader.scan(|_, chunk| store.insert(chunk))?;
+        store.chunks.set_file(RecordingReader::open(path)?);
+        store.chunks.set_budget(budget);
+        let report = reader.scan(|offset, chunk| store.insert_from(chunk, Some(offset)))?;
         Ok((store, report))
+    }
+
+    /// Keeps at most `budget` bytes of chunks in memory (`None`: all).
+    /// Only chunks loaded from a file can be dropped.
+    pub fn set_budget(&mut self, budget: Option<usize>) {
+        self.chunks.set_budget(budget);
+    }
+
+    /// Memory use of the chunks.
+    pub fn memory(&self) -> StoreMemory {
+        self.chunks.memory()
     }
 
     /// A store of the given chunks.
@@ -145,6 +189,12 @@ impl Store {
 
     /// Adds a chunk.
     pub fn insert(&mut self, chunk: Chunk) {
+        self.insert_from(chunk, None);
+    }
+
+    /// Adds a chunk read from the file at `offset` (it can be dropped from
+    /// memory and read again).
+    fn insert_from(&mut self, chunk: Chunk, offset: Option<u64>) {
         let chunk_idx = self.chunks.len() as u32;
         let entity = self
             .entities
@@ -162,7 +212,13 @@ impl Store {
             // Slice size, not buffer capacity: decoded arrays may share one IPC body.
             stats.bytes += array.to_data().get_slice_memory_size().unwrap_or(0) as u64;
         }
-        entity.chunks.push(chunk_idx);
+        entity
+            .row_refs
+            .extend(row_ids.iter().enumerate().map(|(r, id)| RowRef {
+                chunk: chunk_idx,
+                row: r as u32,
+                row_id: RowId(*id),
+            }));
         let loc = |row: usize, time: i64| RowLoc {
             time,
             row_id: row_ids.get(row).copied().unwrap_or_default(),
@@ -200,12 +256,29 @@ impl Store {
             }
             insert_sorted(&mut rows.rows, on_timeline);
         }
-        self.chunks.push(Arc::new(chunk));
+        self.chunks.push(Arc::new(chunk), offset);
     }
 
-    /// All chunks, in insertion order.
-    pub fn chunks(&self) -> &[Arc<Chunk>] {
-        &self.chunks
+    /// All chunks, in insertion order (dropped ones read again, one at a
+    /// time).
+    pub fn chunks(&self) -> impl Iterator<Item = Arc<Chunk>> + '_ {
+        (0..self.chunks.len() as u32).filter_map(|i| self.chunks.get(i))
+    }
+
+    /// Chunk `index` (a [`RowRef::chunk`]), read again if it was dropped.
+    pub fn chunk(&self, index: u32) -> Option<Arc<Chunk>> {
+        self.chunks.get(index)
+    }
+
+    /// The row `r` points at.
+    pub fn row(&self, r: RowRef) -> Option<RowHandle> {
+        Some(RowHandle {
+            chunk: self.chunks.get(r.chunk)?,
+            chunk_index: r.chunk,
+            row: r.row as usize,
+            time: None,
+            row_id: r.row_id,
+        })
     }
 
     /// All entities, sorted.
@@ -255,16 +328,19 @@ impl Store {
         })
     }
 
-    fn handle(&self, loc: &RowLoc, typ: Option<TimeType>) -> RowHandle {
-        RowHandle {
-            chunk: self.chunks[loc.chunk as usize].clone(),
+    /// `None` only when the row's chunk was dropped and cannot be read
+    /// again (counted in [`StoreMemory::reload_failures`]).
+    fn handle(&self, loc: &RowLoc, typ: Option<TimeType>) -> Option<RowHandle> {
+        Some(RowHandle {
+            chunk: self.chunks.get(loc.chunk)?,
+            chunk_index: loc.chunk,
             row: loc.row as usize,
             time: typ.map(|typ| TimeCell {
                 typ,
                 value: loc.time,
             }),
             row_id: RowId(loc.row_id),
-        }
+        })
     }
 
     /// The latest row of `entity` at or before `time` on `timeline` that
@@ -278,12 +354,12 @@ impl Store {
     ) -> Option<RowHandle> {
         let e = self.entities.get(entity)?;
         if let Some(loc) = e.static_by_component.get(component) {
-            return Some(self.handle(loc, None));
+            return self.handle(loc, None);
         }
         let rows = e.timelines.get(timeline)?;
         let setting = rows.by_component.get(component)?;
         let end = setting.partition_point(|l| l.time <= time);
-        setting[..end].last().map(|l| self.handle(l, rows.typ))
+        setting[..end].last().and_then(|l| self.handle(l, rows.typ))
     }
 
     /// Rows of `entity` with `min <= time <= max` on `timeline`, sorted by
@@ -300,7 +376,7 @@ impl Store {
         let hi = rows.rows.partition_point(|l| l.time <= max);
         rows.rows[lo..hi.max(lo)]
             .iter()
-            .map(|l| self.handle(l, rows.typ))
+            .filter_map(|l| self.handle(l, rows.typ))
             .collect()
     }
 
@@ -308,30 +384,34 @@ impl Store {
     pub fn static_rows(&self, entity: &EntityPath) -> Vec<RowHandle> {
         self.entities
             .get(entity)
-            .map(|e| e.static_rows.iter().map(|l| self.handle(l, None)).collect())
+            .map(|e| {
+                e.static_rows
+                    .iter()
+                    .filter_map(|l| self.handle(l, None))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
-    /// Every row of `entity` in logging (row id) order — decode order for video samples.
+    /// Every row of `entity` in logging (row id) order — decode order for
+    /// video samples. Each handle holds its chunk: for a long entity under a
+    /// memory budget, list [`row_refs_in_log_order`](Self::row_refs_in_log_order)
+    /// instead.
     pub fn rows_in_log_order(&self, entity: &EntityPath) -> Vec<RowHandle> {
+        self.row_refs_in_log_order(entity)
+            .into_iter()
+            .filter_map(|r| self.row(r))
+            .collect()
+    }
+
+    /// Where every row of `entity` is, in logging (row id) order, without
+    /// reading dropped chunks.
+    pub fn row_refs_in_log_order(&self, entity: &EntityPath) -> Vec<RowRef> {
         let Some(e) = self.entities.get(entity) else {
             return Vec::new();
         };
-        let mut out: Vec<RowHandle> = e
-            .chunks
-            .iter()
-            .map(|&i| &self.chunks[i as usize])
-            .flat_map(|c| {
-                let ids = c.row_ids().to_vec();
-                (0..c.num_rows()).map(move |r| RowHandle {
-                    chunk: c.clone(),
-                    row: r,
-                    time: None,
-                    row_id: RowId(ids.get(r).copied().unwrap_or_default()),
-                })
-            })
-            .collect();
-        out.sort_by_key(|h| h.row_id);
+        let mut out: Vec<RowRef> = e.row_refs.clone();
+        out.sort_by_key(|r| r.row_id);
         out
     }
 }
