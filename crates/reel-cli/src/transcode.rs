@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use reel_encode::{EncoderSettings, frame_from_image, new_encoder};
+use reel_query::images::image_of_row;
 use reel_sdk::{Compression, EncodedImage, EntityPath, Image, VideoCodec, VideoStream};
 use reel_store::{RecordingWriter, RowHandle};
 use reel_types::{Archetype, Chunk, PendingRow, RowId, TimeCell, TimePoint};
@@ -30,22 +31,6 @@ fn timepoint_of(row: &RowHandle) -> TimePoint {
         }
     }
     tp
-}
-
-/// The row as an 8-bit image, decoding JPEG/PNG where needed.
-fn image_of(row: &RowHandle) -> Result<Option<Image>> {
-    if let Some(image) = row.get::<Image>()? {
-        return Ok(Some(image));
-    }
-    let Some(encoded) = row.get::<EncodedImage>()? else {
-        return Ok(None);
-    };
-    let decoded = image::load_from_memory(encoded.blob()).context("decoding an EncodedImage")?;
-    let (w, h) = (decoded.width(), decoded.height());
-    Ok(Some(match decoded {
-        image::DynamicImage::ImageLuma8(l) => Image::from_l8(l.into_raw(), [w, h])?,
-        other => Image::from_rgb8(other.into_rgb8().into_raw(), [w, h])?,
-    }))
 }
 
 pub fn run(
@@ -155,7 +140,7 @@ pub fn run(
     };
     for row in &rows {
         bar.inc(1);
-        let Some(image) = image_of(row)? else {
+        let Some(image) = image_of_row(row)? else {
             continue;
         };
         bytes_in += image.buffer().len() as u64;

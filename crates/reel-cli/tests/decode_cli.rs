@@ -933,6 +933,8 @@ fn frame_references_into_a_stream_show_the_referenced_frame() {
             },
             full_range: false,
             matrix: reel_decode::Matrix::Bt601,
+            primaries: 2,
+            transfer: 2,
         }
         .to_rgb8();
         assert!(
@@ -1121,4 +1123,103 @@ fn the_frame_server_answers_at_once_then_with_ffmpegs_frame() {
         "{name}: {jobs} jobs for {} requests",
         times.len() + 1
     );
+}
+
+/// A live stream under a sample budget keeps a window of whole groups of
+/// pictures behind its newest sample: the bytes held stay near the budget,
+/// frames in the window decode as ffmpeg decodes them, and a frame behind
+/// it is an error that says so.
+#[test]
+fn a_live_stream_keeps_a_window_of_its_samples() {
+    if !ffmpeg_available() {
+        return;
+    }
+    let path = generated_media().join("h264_baseline_gop10.mp4"); // keyframe every 10 frames
+    let (mut full, times) = source_of(&path);
+    let expected = ffmpeg_frames(&path, "yuv420p", 320 * 240 * 3 / 2);
+    let samples: Vec<StreamSample> = (0..full.len())
+        .map(|i| full.sample(i).unwrap().unwrap())
+        .collect();
+    let gop_bytes: Vec<usize> = samples
+        .chunks(10)
+        .map(|g| g.iter().map(|s| s.data.len()).sum())
+        .collect();
+    let budget = gop_bytes.iter().max().unwrap() * 2;
+    let mut live = FrameSource::new(full.codec());
+    live.set_open_ended(true);
+    live.set_sample_budget(Some(budget));
+    let mut most = 0;
+    for s in samples {
+        live.append(s);
+        most = most.max(live.held_sample_bytes());
+    }
+    let all: usize = gop_bytes.iter().sum();
+    println!("held at most {most} of {all} sample bytes (budget {budget})");
+    assert!(most <= budget + gop_bytes.iter().max().unwrap(), "{most}");
+    assert!(live.held_sample_bytes() < all / 2);
+    let frame = live
+        .frame_at(times[45])
+        .unwrap()
+        .expect("a frame in the window");
+    assert!(
+        frame.to_planar_bytes() == expected[45],
+        "frame 45 differs from ffmpeg's"
+    );
+    let err = live
+        .frame_at(times[5])
+        .expect_err("frame 5 is behind the window");
+    assert!(err.to_string().contains("behind the live window"), "{err}");
+}
+
+/// Pictures say what a renderer needs to convert them on the GPU: the
+/// planes with their geometry (byte for byte ffmpeg's planar frame, here
+/// 10-bit) and the color description the stream signals, as ffprobe reads
+/// it.
+#[test]
+fn pictures_carry_planes_for_upload_and_the_streams_color_description() {
+    if !ffmpeg_available() {
+        return;
+    }
+    let dir = tempdir("colordesc");
+    let path = dir.join("bt709_10bit.mp4");
+    ffmpeg_lavfi(
+        &path,
+        "testsrc2=size=320x240:rate=30:duration=1",
+        &[
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p10le",
+            "-color_primaries",
+            "bt709",
+            "-color_trc",
+            "bt709",
+            "-colorspace",
+            "bt709",
+        ],
+    );
+    let probe = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
+        .arg("stream=color_primaries,color_transfer")
+        .args(["-of", "csv=p=0"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "bt709,bt709");
+    let (mut source, times) = source_of(&path);
+    let expected = ffmpeg_frames(&path, "yuv420p10le", 320 * 240 * 3);
+    let frame = source.frame_at(times[7]).unwrap().unwrap();
+    assert_eq!((frame.primaries, frame.transfer), (1, 1));
+    let views = frame.plane_views();
+    let geometry: Vec<_> = views
+        .iter()
+        .map(|v| (v.width, v.height, v.stride, v.bytes_per_sample))
+        .collect();
+    assert_eq!(
+        geometry,
+        [(320, 240, 640, 2), (160, 120, 320, 2), (160, 120, 320, 2)]
+    );
+    let bytes: Vec<u8> = views.iter().flat_map(|v| v.data.iter().copied()).collect();
+    assert!(bytes == expected[7], "planes differ from ffmpeg's frame");
+    let _ = std::fs::remove_dir_all(&dir);
 }

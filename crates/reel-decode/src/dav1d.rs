@@ -44,6 +44,8 @@ fn copy_picture(p: &dav1d::Picture) -> DecodedFrame {
         planes: Default::default(),
         full_range: false,
         matrix: Matrix::Bt601,
+        primaries: 2,
+        transfer: 2,
     };
     let bytes = if depth > 8 { 2 } else { 1 };
     let (w, h, cw, ch) = (

@@ -139,7 +139,7 @@ impl PendingSamples {
 pub(crate) struct WithColor {
     inner: Box<dyn Decoder>,
     codec: VideoCodec,
-    color: Option<(bool, Matrix)>,
+    color: Option<reel_video::bitstream::ColorInfo>,
 }
 
 impl WithColor {
@@ -152,11 +152,13 @@ impl WithColor {
     }
 
     fn stamp(&self, mut frames: Vec<DecodedFrame>) -> Vec<DecodedFrame> {
-        if let Some((full_range, matrix)) = self.color {
+        if let Some(color) = self.color {
             for f in &mut frames {
                 // A backend that knows better (a full-range pixel format) keeps it.
-                f.full_range |= full_range;
-                f.matrix = matrix;
+                f.full_range |= color.full_range;
+                f.matrix = Matrix::from_code(color.matrix);
+                f.primaries = color.primaries;
+                f.transfer = color.transfer;
             }
         }
         frames
@@ -172,7 +174,7 @@ impl Decoder for WithColor {
         if sample.is_keyframe
             && let Some(info) = reel_video::bitstream::stream_info(self.codec, sample.data)
         {
-            self.color = Some((info.color.full_range, Matrix::from_code(info.color.matrix)));
+            self.color = Some(info.color);
         }
         let frames = self.inner.push(sample)?;
         Ok(self.stamp(frames))

@@ -271,6 +271,8 @@ impl FfmpegDecoder {
             ],
             full_range: false,
             matrix: Matrix::Bt601,
+            primaries: 2,
+            transfer: 2,
         }
     }
 

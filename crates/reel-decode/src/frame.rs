@@ -103,6 +103,28 @@ pub struct DecodedFrame {
     pub full_range: bool,
     /// Color matrix.
     pub matrix: Matrix,
+    /// `colour_primaries` of ISO/IEC 23091-2 as the stream signals them
+    /// (1 BT.709, 9 BT.2020, 2 unspecified), for a renderer that converts
+    /// to the display's primaries.
+    pub primaries: u8,
+    /// `transfer_characteristics` of ISO/IEC 23091-2 (1 BT.709, 16 PQ,
+    /// 18 HLG, 2 unspecified).
+    pub transfer: u8,
+}
+
+/// One plane of a picture, as a GPU texture upload takes it.
+#[derive(Clone, Copy, Debug)]
+pub struct PlaneView<'a> {
+    /// The samples, row after row.
+    pub data: &'a [u8],
+    /// Width and height in samples.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+    /// Bytes from one row to the next.
+    pub stride: usize,
+    /// 1 (8-bit) or 2 (10/12-bit, little-endian `u16`).
+    pub bytes_per_sample: usize,
 }
 
 impl DecodedFrame {
@@ -114,6 +136,32 @@ impl DecodedFrame {
     /// Height of the chroma planes (0 for monochrome).
     pub fn chroma_height(&self) -> usize {
         chroma_size(self.layout, self.width, self.height).1
+    }
+
+    /// The planes with their geometry, for upload as textures (Y, then U
+    /// and V; one plane for monochrome): a renderer converts to RGB on the
+    /// GPU with [`matrix`](Self::matrix), [`full_range`](Self::full_range)
+    /// and the bit depth, instead of [`to_rgb8`](Self::to_rgb8) on the CPU.
+    pub fn plane_views(&self) -> Vec<PlaneView<'_>> {
+        let bytes_per_sample = if self.bit_depth > 8 { 2 } else { 1 };
+        let (cw, ch) = (self.chroma_width(), self.chroma_height());
+        let sizes = [
+            (self.width as usize, self.height as usize),
+            (cw, ch),
+            (cw, ch),
+        ];
+        self.planes
+            .iter()
+            .zip(sizes)
+            .filter(|(_, (w, h))| w * h > 0)
+            .map(|(data, (width, height))| PlaneView {
+                data,
+                width,
+                height,
+                stride: width * bytes_per_sample,
+                bytes_per_sample,
+            })
+            .collect()
     }
 
     /// Bytes held.
@@ -270,6 +318,8 @@ mod tests {
             planes,
             full_range: false,
             matrix: Matrix::Bt601,
+            primaries: 2,
+            transfer: 2,
         }
     }
 

@@ -58,7 +58,7 @@ mod source;
 pub use backends::{default_backend, new_decoder, new_decoder_with, openh264_decodes};
 pub use decoder::{Backend, Decoder, DecoderOptions, SampleIn};
 pub use error::DecodeError;
-pub use frame::{ChromaLayout, DecodedFrame, Matrix};
+pub use frame::{ChromaLayout, DecodedFrame, Matrix, PlaneView};
 pub use frame_server::{FrameReply, FrameServer, ServerOptions, StreamFrames, StreamStats};
 pub use playback::Playback;
 pub use source::{DEFAULT_CACHE_BYTES, FrameSource, SampleReader, SourceStats, StreamSample};

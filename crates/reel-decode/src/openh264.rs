@@ -54,6 +54,8 @@ fn copy_frame(yuv: &DecodedYUV<'_>, pts: i64) -> DecodedFrame {
         ],
         full_range: false,
         matrix: Matrix::Bt601,
+        primaries: 2,
+        transfer: 2,
     }
 }
 

@@ -65,6 +65,10 @@ struct FrameCache {
     bytes: usize,
     budget: usize,
     clock: u64,
+    /// The frame a lookup is decoding towards: not evicted before it is
+    /// returned, however small the budget (a decoder may put out several
+    /// pictures at once, the one wanted first).
+    pinned: Option<i64>,
 }
 
 impl FrameCache {
@@ -94,7 +98,13 @@ impl FrameCache {
 
     fn evict(&mut self) {
         while self.bytes > self.budget && self.frames.len() > 1 {
-            let Some((&oldest, _)) = self.frames.iter().min_by_key(|(_, c)| c.last_use) else {
+            let pinned = self.pinned;
+            let Some((&oldest, _)) = self
+                .frames
+                .iter()
+                .filter(|(pts, _)| Some(**pts) != pinned)
+                .min_by_key(|(_, c)| c.last_use)
+            else {
                 break;
             };
             if let Some(c) = self.frames.remove(&oldest) {
@@ -131,6 +141,12 @@ pub struct FrameSource {
     samples: Vec<SampleSlot>,
     /// Where the bytes of lazily appended samples come from.
     reader: Option<Box<dyn SampleReader>>,
+    /// Bytes of appended samples to keep (a live stream's window).
+    sample_budget: Option<usize>,
+    /// Bytes of appended samples held, and the first sample still holding
+    /// its bytes (those before it let them go).
+    held_bytes: usize,
+    held_from: usize,
     /// (pts, sample index), sorted.
     by_pts: Vec<(i64, usize)>,
     decoder: Option<Box<dyn Decoder>>,
@@ -160,6 +176,9 @@ impl FrameSource {
             backend,
             samples: Vec::new(),
             reader: None,
+            sample_budget: None,
+            held_bytes: 0,
+            held_from: 0,
             by_pts: Vec::new(),
             decoder: None,
             next: 0,
@@ -172,6 +191,7 @@ impl FrameSource {
                 bytes: 0,
                 budget: cache_bytes,
                 clock: 0,
+                pinned: None,
             },
             stats: SourceStats::default(),
         }
@@ -203,13 +223,57 @@ impl FrameSource {
         self.reader = Some(reader);
     }
 
+    /// Keeps at most about `bytes` of the bytes of appended samples (`None`:
+    /// all): a live stream then holds a window behind its newest sample,
+    /// whole groups of pictures let go oldest first. Never the group the
+    /// decoder is in, nor the newest one. With a [`SampleReader`] the bytes
+    /// are read again when needed; without one, frames behind the window
+    /// can no longer be decoded (`frame_at` says so).
+    pub fn set_sample_budget(&mut self, bytes: Option<usize>) {
+        self.sample_budget = bytes;
+        self.let_go_behind_window();
+    }
+
+    /// Bytes of appended samples held in memory.
+    pub fn held_sample_bytes(&self) -> usize {
+        self.held_bytes
+    }
+
+    fn let_go_behind_window(&mut self) {
+        let Some(budget) = self.sample_budget else {
+            return;
+        };
+        // Groups up to the decoder's or the newest keyframe may go.
+        let newest_key = self.samples.iter().rposition(|s| s.is_keyframe);
+        let limit = match (self.started_at, newest_key) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b).unwrap_or(0),
+        };
+        while self.held_bytes > budget && self.held_from < limit {
+            // The next group: up to the next keyframe after `held_from`.
+            let end = (self.held_from + 1..limit)
+                .find(|&i| self.samples[i].is_keyframe)
+                .unwrap_or(limit);
+            for slot in &mut self.samples[self.held_from..end] {
+                if let Some(data) = slot.data.take() {
+                    self.held_bytes -= data.len();
+                }
+            }
+            self.held_from = end;
+        }
+    }
+
     fn push_slot(&mut self, slot: SampleSlot) {
+        self.held_bytes += slot.data.as_ref().map_or(0, Blob::len);
         let entry = (slot.pts, self.samples.len());
         // Samples of a stream mostly arrive in PTS order: appending is the
         // common case, an insertion is as far back as the reordering.
         let at = self.by_pts.partition_point(|e| *e <= entry);
         self.by_pts.insert(at, entry);
         self.samples.push(slot);
+        if slot_is_key(&self.samples) {
+            self.let_go_behind_window();
+        }
     }
 
     /// The bytes of sample `index`, read through the reader if needed.
@@ -222,7 +286,10 @@ impl FrameSource {
             return Ok(data.clone());
         }
         let reader = self.reader.as_mut().ok_or_else(|| {
-            DecodeError::Setup(format!("sample {index} has no bytes and no reader"))
+            DecodeError::Setup(format!(
+                "sample {index} is behind the live window: its bytes were let go \
+                 (FrameSource::set_sample_budget) and there is no file to read them again from"
+            ))
         })?;
         let data = reader.read(index)?;
         self.stats.bytes_read += data.len() as u64;
@@ -402,6 +469,14 @@ impl FrameSource {
     /// The picture of `by_pts[position]`, decoding up to it when not cached
     /// (`end`: one past the last frame ≤ the time asked for).
     fn decode_frame(&mut self, position: usize, end: usize) -> Result<Lookup, DecodeError> {
+        self.cache.pinned = Some(self.by_pts[position].0);
+        let found = self.decode_frame_pinned(position, end);
+        self.cache.pinned = None;
+        self.cache.evict();
+        found
+    }
+
+    fn decode_frame_pinned(&mut self, position: usize, end: usize) -> Result<Lookup, DecodeError> {
         let (pts, index) = self.by_pts[position];
         if let Some(f) = self.cache.get(pts) {
             self.stats.cache_hits += 1;
@@ -555,6 +630,12 @@ impl FrameSource {
         self.in_flight.clear();
         Ok(())
     }
+}
+
+/// Whether the sample just pushed starts a group of pictures (the moment
+/// a group before it is complete and may let go of its bytes).
+fn slot_is_key(samples: &[SampleSlot]) -> bool {
+    samples.last().is_some_and(|s| s.is_keyframe)
 }
 
 /// Reads samples of a video file's first video track on demand.

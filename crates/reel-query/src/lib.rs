@@ -16,13 +16,16 @@
 //!   sharing the chunk's Arrow buffer; a closed recording is read through
 //!   its footer's keyframe index (one group of pictures for one frame); a
 //!   video file's samples are read when a decoder needs them.
-//! - **Decoders are optional**: frame sources (the `decode` feature) pull
-//!   in the decoders; sample queries do not, so the SDK stays light.
+//! - **Decoders are optional**: frame sources and decoded images (the
+//!   `decode` feature) pull in the decoders; sample queries do not, so the
+//!   SDK stays light.
 #![deny(missing_docs)]
 
 mod error;
 #[cfg(feature = "decode")]
 pub mod frames;
+#[cfg(feature = "decode")]
+pub mod images;
 pub mod recording;
 pub mod timeline;
 pub mod video;

@@ -245,6 +245,8 @@ unsafe fn copy_frame(api: &Api, f: &AvFrameHead) -> Result<DecodedFrame, String>
         planes: Default::default(),
         full_range: l.full_range,
         matrix: Matrix::Bt601,
+        primaries: 2,
+        transfer: 2,
     };
     let bps = if l.bit_depth > 8 { 2 } else { 1 };
     let sizes = [
