@@ -1067,6 +1067,17 @@ fn the_frame_server_answers_at_once_then_with_ffmpegs_frame() {
         );
         assert!(reply.pending && !reply.exact);
     });
+    // One budget over the streams: equal while all show, a hidden stream
+    // gets a quarter of a visible one's.
+    let shares: Vec<usize> = streams.iter().map(|s| s.1.stats().frame_budget).collect();
+    assert_eq!(shares, vec![(64 << 20) / 12 * 4; 3]);
+    streams[2].1.set_visible(false);
+    let shares: Vec<usize> = streams.iter().map(|s| s.1.stats().frame_budget).collect();
+    assert_eq!(
+        shares,
+        vec![(64 << 20) / 9 * 4, (64 << 20) / 9 * 4, (64 << 20) / 9]
+    );
+    streams[2].1.set_visible(true);
     // Every stream, frames out of order: pending at first, then exact.
     for (name, frames, times, expected) in &streams {
         for i in [37usize, 3, 59, 0, 21, 58, 30] {

@@ -26,7 +26,8 @@
 //!   a per-stream map the request reads; the source's lock, which a worker
 //!   holds while decoding, is never taken by `request`.
 //! - **One memory budget**: decoded frames of all streams share it; each
-//!   stream's cache gets an equal part, re-split as streams come and go.
+//!   stream's cache gets a part, a visible stream four times a hidden
+//!   one's, re-split as streams come, go, show or hide.
 //! - **Decoders run one thread each** (parallelism comes from the pool
 //!   across streams) and in low-latency mode for live (open-ended) sources.
 
@@ -88,6 +89,8 @@ pub struct StreamStats {
     pub exact: u64,
     /// Jobs the workers ran for this stream.
     pub jobs: u64,
+    /// The stream's part of the frame budget, in bytes.
+    pub frame_budget: usize,
 }
 
 /// A decoded frame the viewer can take: shown from its PTS until `next`.
@@ -114,6 +117,8 @@ struct Control {
     ready_until: Option<i64>,
     /// The stream's share of the frame budget, applied by the next job.
     cache_bytes: Option<usize>,
+    /// The share last given.
+    share: usize,
     last_error: Option<DecodeError>,
     /// The frame shown last, kept to answer while the next one decodes.
     shown: Option<Arc<DecodedFrame>>,
@@ -227,6 +232,7 @@ impl FrameServer {
                 generation: 0,
                 ready_until: None,
                 cache_bytes: None,
+                share: 0,
                 last_error: None,
                 shown: None,
                 removed: false,
@@ -247,11 +253,28 @@ impl FrameServer {
     }
 }
 
-/// Gives each stream an equal part of the frame budget.
+/// How much more of the frame budget a visible stream gets than a hidden
+/// one: what is on screen is what gets scrubbed back over.
+const VISIBLE_WEIGHT: usize = 4;
+
+/// Splits the frame budget over the streams, visible ones weighted up.
 fn split_budget(pool: &Pool, budget: usize) {
-    let share = budget / pool.streams.len().max(1);
-    for s in &pool.streams {
-        lock(&s.control).cache_bytes = Some(share);
+    let weights: Vec<usize> = pool
+        .streams
+        .iter()
+        .map(|s| {
+            if lock(&s.control).visible {
+                VISIBLE_WEIGHT
+            } else {
+                1
+            }
+        })
+        .collect();
+    let total: usize = weights.iter().sum::<usize>().max(1);
+    for (s, w) in pool.streams.iter().zip(weights) {
+        let mut c = lock(&s.control);
+        c.share = budget / total * w;
+        c.cache_bytes = Some(c.share);
     }
 }
 
@@ -327,7 +350,13 @@ impl StreamFrames {
     /// Whether a view shows the stream: hidden streams get decoding time
     /// only when no visible one needs it.
     pub fn set_visible(&self, visible: bool) {
-        lock(&self.stream.control).visible = visible;
+        let changed = {
+            let mut c = lock(&self.stream.control);
+            std::mem::replace(&mut c.visible, visible) != visible
+        };
+        if changed && let Some(inner) = self.inner.upgrade() {
+            split_budget(&lock(&inner.pool), inner.frame_budget);
+        }
         self.wake();
     }
 
@@ -355,6 +384,7 @@ impl StreamFrames {
             requests: self.stream.requests.load(Ordering::Relaxed),
             exact: self.stream.exact.load(Ordering::Relaxed),
             jobs: self.stream.jobs.load(Ordering::Relaxed),
+            frame_budget: lock(&self.stream.control).share,
         }
     }
 

@@ -55,6 +55,9 @@ pub(crate) struct ChunkSlots {
     evictable: VecDeque<u32>,
     evicted: usize,
     file: Option<Mutex<RecordingReader<BufReader<File>>>>,
+    /// Chunks with offsets can be read again (the file is known, even while
+    /// its reader is out for a refresh).
+    has_file: bool,
     reloaded: Mutex<VecDeque<(u32, Arc<Chunk>)>>,
     reloads: AtomicU64,
     reload_failures: AtomicU64,
@@ -75,6 +78,16 @@ impl ChunkSlots {
     /// The file chunks with offsets are read again from.
     pub(crate) fn set_file(&mut self, reader: RecordingReader<BufReader<File>>) {
         self.file = Some(Mutex::new(reader));
+        self.has_file = true;
+        self.evict();
+    }
+
+    /// Takes the file's reader out (to scan it while the store inserts);
+    /// [`set_file`](Self::set_file) puts it back.
+    pub(crate) fn take_file(&mut self) -> Option<RecordingReader<BufReader<File>>> {
+        self.file
+            .take()
+            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
     }
 
     pub(crate) fn set_budget(&mut self, budget: Option<usize>) {
@@ -101,7 +114,7 @@ impl ChunkSlots {
 
     /// Drops the oldest chunks that can be read again until under budget.
     fn evict(&mut self) {
-        let (Some(budget), true) = (self.budget, self.file.is_some()) else {
+        let (Some(budget), true) = (self.budget, self.has_file) else {
             return;
         };
         while self.resident > budget {

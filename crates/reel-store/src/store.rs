@@ -137,6 +137,8 @@ pub struct EntityInfo {
 pub struct Store {
     chunks: ChunkSlots,
     entities: BTreeMap<EntityPath, EntityRows>,
+    /// Where a refresh goes on reading the file.
+    end_offset: u64,
 }
 
 impl Store {
@@ -164,7 +166,28 @@ impl Store {
         store.chunks.set_file(RecordingReader::open(path)?);
         store.chunks.set_budget(budget);
         let report = reader.scan(|offset, chunk| store.insert_from(chunk, Some(offset)))?;
+        store.end_offset = report.end_offset;
         Ok((store, report))
+    }
+
+    /// Reads the chunks appended to the file since it was loaded or last
+    /// refreshed — a recording still being written, as a viewer follows it
+    /// — under the same budget. A frame still being written is left for
+    /// the next refresh. Nothing to do for a store not loaded from a file.
+    pub fn refresh(&mut self) -> StoreResult<ScanReport> {
+        let Some(mut reader) = self.chunks.take_file() else {
+            return Ok(ScanReport {
+                end_offset: self.end_offset,
+                ..ScanReport::default()
+            });
+        };
+        let report = reader.scan_from(self.end_offset, |offset, chunk| {
+            self.insert_from(chunk, Some(offset));
+        });
+        self.chunks.set_file(reader);
+        let report = report?;
+        self.end_offset = report.end_offset;
+        Ok(report)
     }
 
     /// Keeps at most `budget` bytes of chunks in memory (`None`: all).
