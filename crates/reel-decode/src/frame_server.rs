@@ -122,6 +122,9 @@ struct Control {
     last_error: Option<DecodeError>,
     /// The frame shown last, kept to answer while the next one decodes.
     shown: Option<Arc<DecodedFrame>>,
+    /// A time whose decode ended without a frame to publish (before the
+    /// first frame, or an error): asked again, it is not decoded again.
+    settled: Option<i64>,
     removed: bool,
 }
 
@@ -235,6 +238,7 @@ impl FrameServer {
                 share: 0,
                 last_error: None,
                 shown: None,
+                settled: None,
                 removed: false,
             }),
             published: Mutex::new(BTreeMap::new()),
@@ -274,7 +278,15 @@ fn split_budget(pool: &Pool, budget: usize) {
     for (s, w) in pool.streams.iter().zip(weights) {
         let mut c = lock(&s.control);
         c.share = budget / total * w;
-        c.cache_bytes = Some(c.share);
+        // A stream nobody decodes for would keep its old share until its
+        // next job; apply it now when its source is free (never waiting).
+        match s.source.try_lock() {
+            Ok(mut source) => {
+                source.set_cache_bytes(c.share);
+                c.cache_bytes = None;
+            }
+            Err(_) => c.cache_bytes = Some(c.share),
+        }
     }
 }
 
@@ -304,19 +316,23 @@ impl StreamFrames {
                 Some(n) => t < *n,
                 None => !s.open_ended,
             });
-            match (&found, exact) {
+            match &found {
                 // Frames before the one shown are behind the playhead.
-                (Some((pts, _, _)), true) => *published = published.split_off(pts),
-                (Some(_), false) => {}
+                Some((pts, _, _)) => *published = published.split_off(pts),
                 // Before everything published: a seek backwards.
-                (None, _) => published.clear(),
+                None => published.clear(),
             }
             let frame = found.map(|(_, f, _)| f);
             if exact { (frame, None) } else { (None, frame) }
         };
         let mut c = lock(&s.control);
         c.playhead = Some(t);
-        c.wanted = if hit.is_some() { None } else { Some(t) };
+        let settled = hit.is_none() && c.settled == Some(t);
+        c.wanted = if hit.is_some() || settled {
+            None
+        } else {
+            Some(t)
+        };
         c.generation += 1;
         c.ahead_done = false;
         if let Some(f) = &hit {
@@ -324,7 +340,7 @@ impl StreamFrames {
         }
         let reply = FrameReply {
             exact: hit.is_some(),
-            pending: hit.is_none(),
+            pending: hit.is_none() && !settled,
             frame: hit.or(nearest).or_else(|| c.shown.clone()),
             error: c.last_error.clone(),
         };
@@ -362,15 +378,19 @@ impl StreamFrames {
 
     /// Adds the next sample of a live stream.
     pub fn append(&self, sample: StreamSample) {
+        let pts = sample.pts;
         // Appending waits for a decode in progress: a sample arrives at most
         // once per frame interval, and the viewer's thread does not append.
         lock(&self.stream.source).append(sample);
-        // The newest published frame may now have a successor.
-        if let Some(last) = lock(&self.stream.published).last_entry()
-            && last.get().next.is_none()
+        // A published frame whose time span the new sample falls in (the
+        // newest one, or one before a late B-frame) is shown no longer there.
+        let mut published = lock(&self.stream.published);
+        if let Some((&at, p)) = published.range(..=pts).next_back()
+            && p.next.is_none_or(|n| pts < n)
         {
-            last.remove();
+            published.remove(&at);
         }
+        drop(published);
         let mut c = lock(&self.stream.control);
         c.generation += 1;
         c.ahead_done = false;
@@ -482,21 +502,30 @@ fn worker_loop(inner: &Inner) {
 
 fn run_job(s: &Stream, job: Job) {
     s.jobs.fetch_add(1, Ordering::Relaxed);
-    let generation = {
+    let (generation, cache_bytes) = {
         let mut c = lock(&s.control);
-        if let Some(bytes) = c.cache_bytes.take() {
-            lock(&s.source).set_cache_bytes(bytes);
-        }
-        c.generation
+        (c.generation, c.cache_bytes.take())
     };
+    // The source's lock is taken without holding `control`: `request`
+    // takes `control`, and must not wait behind a decode.
+    if let Some(bytes) = cache_bytes {
+        lock(&s.source).set_cache_bytes(bytes);
+    }
     match job {
         Job::Exact(t) => {
             let (result, ready) = {
                 let mut source = lock(&s.source);
                 let result = source.frame_at(t);
-                // The frame found, with the time the next one starts.
+                // The frame found, with the time the next one starts. It is
+                // the frame shown at `t` even when samples after it yield no
+                // picture (the decoder dropped them): it shows at least
+                // until `t`.
                 let ready = match &result {
-                    Ok(Some(f)) => source.cached_between(f.pts, f.pts),
+                    Ok(Some(f)) => source
+                        .cached_between(f.pts, f.pts)
+                        .into_iter()
+                        .map(|(p, f, next)| (p, f, next.map(|n| n.max(t + 1))))
+                        .collect(),
                     _ => Vec::new(),
                 };
                 (result, ready)
@@ -511,9 +540,16 @@ fn run_job(s: &Stream, job: Job) {
                 Ok(Some(f)) => {
                     c.shown = Some(f);
                     c.last_error = None;
+                    c.settled = None;
                 }
-                Ok(None) => c.last_error = None,
-                Err(e) => c.last_error = Some(e),
+                Ok(None) => {
+                    c.last_error = None;
+                    c.settled = Some(t);
+                }
+                Err(e) => {
+                    c.last_error = Some(e);
+                    c.settled = Some(t);
+                }
             }
         }
         Job::Ahead { playhead, until } => {

@@ -141,6 +141,8 @@ pub struct FrameSource {
     samples: Vec<SampleSlot>,
     /// Where the bytes of lazily appended samples come from.
     reader: Option<Box<dyn SampleReader>>,
+    /// The last `push_next` failed reading the sample's bytes (not decoding).
+    read_failed: bool,
     /// Bytes of appended samples to keep (a live stream's window).
     sample_budget: Option<usize>,
     /// Bytes of appended samples held, and the first sample still holding
@@ -176,6 +178,7 @@ impl FrameSource {
             backend,
             samples: Vec::new(),
             reader: None,
+            read_failed: false,
             sample_budget: None,
             held_bytes: 0,
             held_from: 0,
@@ -243,9 +246,16 @@ impl FrameSource {
         let Some(budget) = self.sample_budget else {
             return;
         };
-        // Groups up to the decoder's or the newest keyframe may go.
+        // Groups before the one the decoder is in (where it will push next)
+        // and before the newest keyframe may go.
         let newest_key = self.samples.iter().rposition(|s| s.is_keyframe);
-        let limit = match (self.started_at, newest_key) {
+        let decoding = self.started_at.map(|_| {
+            self.samples[..self.next.min(self.samples.len())]
+                .iter()
+                .rposition(|s| s.is_keyframe)
+                .unwrap_or(0)
+        });
+        let limit = match (decoding, newest_key) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => a.or(b).unwrap_or(0),
         };
@@ -511,6 +521,11 @@ impl FrameSource {
             }
             if self.next < self.samples.len() {
                 if let Err(e) = self.push_next() {
+                    // Bytes that cannot be read end the lookup; a sample the
+                    // decoder refuses is reported once its frame is due.
+                    if std::mem::take(&mut self.read_failed) {
+                        return Err(e);
+                    }
                     last_error = Some(e);
                 }
             } else if self.open_ended {
@@ -548,8 +563,17 @@ impl FrameSource {
         // (reordering delay) still come out of it.
         let index = self.next;
         let (pts, is_keyframe) = (self.samples[index].pts, self.samples[index].is_keyframe);
+        let data = match self.sample_data(index) {
+            Ok(data) => data,
+            Err(e) => {
+                // A sample the decoder never saw: its path is broken, the
+                // next lookup starts again at a keyframe.
+                self.started_at = None;
+                self.read_failed = true;
+                return Err(e);
+            }
+        };
         self.next += 1;
-        let data = self.sample_data(index)?;
         self.stats.samples_decoded += 1;
         self.in_flight.insert(pts);
         let decoder = self
@@ -590,7 +614,10 @@ impl FrameSource {
             && self.next < self.samples.len()
             && wanted(self)
         {
-            let _ = self.push_next();
+            // Decode errors wait for `frame_at`; unreadable bytes stop here.
+            if self.push_next().is_err() && std::mem::take(&mut self.read_failed) {
+                break;
+            }
             pushed += 1;
         }
         pushed

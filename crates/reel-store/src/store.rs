@@ -139,6 +139,9 @@ pub struct Store {
     entities: BTreeMap<EntityPath, EntityRows>,
     /// Where a refresh goes on reading the file.
     end_offset: u64,
+    /// The offset of the last chunk read from the file: a refresh after a
+    /// failed one skips what it already inserted.
+    last_chunk_offset: Option<u64>,
 }
 
 impl Store {
@@ -163,10 +166,16 @@ impl Store {
         let path = path.as_ref();
         let mut reader = RecordingReader::open(path)?;
         let mut store = Self::new();
-        store.chunks.set_file(RecordingReader::open(path)?);
+        store.chunks.expect_file();
         store.chunks.set_budget(budget);
-        let report = reader.scan(|offset, chunk| store.insert_from(chunk, Some(offset)))?;
+        let report = reader.scan(|offset, chunk| {
+            store.last_chunk_offset = Some(offset);
+            store.insert_from(chunk, Some(offset));
+        })?;
         store.end_offset = report.end_offset;
+        // Opened after the scan: a reader knows the file's length as it was
+        // when opened, and a file still being written has grown.
+        store.chunks.set_file(RecordingReader::open(path)?);
         Ok((store, report))
     }
 
@@ -182,7 +191,11 @@ impl Store {
             });
         };
         let report = reader.scan_from(self.end_offset, |offset, chunk| {
-            self.insert_from(chunk, Some(offset));
+            // After a scan that failed partway, its chunks are in already.
+            if self.last_chunk_offset.is_none_or(|last| offset > last) {
+                self.last_chunk_offset = Some(offset);
+                self.insert_from(chunk, Some(offset));
+            }
         });
         self.chunks.set_file(reader);
         let report = report?;
