@@ -7,7 +7,8 @@
 //! A 60 Hz paint loop asks every stream for the frame at the playhead for
 //! 10 s; four views are visible, four hidden (scrolled away). Printed:
 //! the time each request took (p50, p99, max) and, per group, the share of
-//! paints that showed the exact frame.
+//! paints that showed the exact frame. Then eight 1080p streams, more than
+//! the machine decodes in real time: the visible ones should keep up first.
 //!
 //! Run: `cargo bench -p reel-cli --bench frame_server` (needs ffmpeg;
 //! media are made once under target/bench-media).
@@ -29,6 +30,10 @@ fn target_dir() -> PathBuf {
 }
 
 fn make(path: &Path, args: &[&str]) {
+    make_sized(path, "640x360", args);
+}
+
+fn make_sized(path: &Path, size: &str, args: &[&str]) {
     if path.exists() {
         return;
     }
@@ -36,7 +41,7 @@ fn make(path: &Path, args: &[&str]) {
     let ok = Command::new("ffmpeg")
         .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
         .arg(format!(
-            "testsrc2=size=640x360:rate=30:duration={}",
+            "testsrc2=size={size}:rate=30:duration={}",
             SECONDS + 2
         ))
         .args(args)
@@ -189,5 +194,28 @@ fn main() {
             players[s].frame_at(t).ok().flatten().is_some()
         });
         report("Playback per stream (blocking)", run);
+    }
+
+    // More than the decoders can do: eight 1080p H.264 streams. The pool
+    // should spend what it has on the visible views.
+    let hd = dir.join("h264_1080p30_bframes.mp4");
+    make_sized(
+        &hd,
+        "1920x1080",
+        &["-c:v", "libx264", "-preset", "veryfast", "-g", "60"],
+    );
+    println!("overloaded: 8 streams of 1920x1080 30 fps H.264 (B-frames), {visible} visible");
+    {
+        let server = FrameServer::new(ServerOptions::default());
+        let streams: Vec<_> = (0..8)
+            .map(|i| {
+                let s = server.add_stream(source(&hd));
+                s.set_visible(i < visible);
+                s.set_playing(Some(500_000_000));
+                s
+            })
+            .collect();
+        let run = paint_loop(streams.len(), visible, |s, t| streams[s].request(t).exact);
+        report(&format!("FrameServer ({} threads)", server.threads()), run);
     }
 }
