@@ -28,6 +28,9 @@ pub fn exercise_recording(data: &[u8]) {
         }
         for tl in chunk.timelines() {
             let _ = chunk.time_range(tl.name.as_str());
+            for row in 0..chunk.num_rows().min(64) {
+                let _ = chunk.time_at(tl.name.as_str(), row);
+            }
         }
     }
     let entities: Vec<_> = store.entities().cloned().collect();
@@ -36,5 +39,8 @@ pub fn exercise_recording(data: &[u8]) {
         let _ = store.range(&e, "frame", i64::MIN, i64::MAX);
         let _ = store.latest_at(&e, "frame", 0, &VideoStream::SAMPLE);
         let _ = store.rows_in_log_order(&e);
+        for r in store.row_refs_in_log_order(&e).into_iter().take(64) {
+            let _ = store.row(r);
+        }
     }
 }
