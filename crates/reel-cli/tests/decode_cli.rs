@@ -1249,3 +1249,81 @@ fn pictures_carry_planes_for_upload_and_the_streams_color_description() {
     assert!(bytes == expected[7], "planes differ from ffmpeg's frame");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A live view of a recording still being written: the store refreshes
+/// from the file under a budget, the follower appends the new samples to
+/// the frame server's stream, and frames logged after the view opened
+/// decode as ffmpeg decodes them.
+#[test]
+fn a_recording_being_written_is_followed_frame_by_frame() {
+    use reel_query::SampleClock;
+    use reel_query::frames::following_stream_source;
+    use reel_sdk::{RecordingStreamBuilder, Store, VideoCodec, VideoStream};
+    use reel_types::EntityPath;
+    use std::sync::{Arc, RwLock};
+    if !ffmpeg_available() {
+        return;
+    }
+    let path = generated_media().join("h264_no_bframes.mp4");
+    let expected = ffmpeg_frames(&path, "yuv420p", 320 * 240 * 3 / 2);
+    let (mut full, times) = source_of(&path);
+    let samples: Vec<StreamSample> = (0..full.len())
+        .map(|i| full.sample(i).unwrap().unwrap())
+        .collect();
+    let dir = tempdir("follow");
+    let recording = dir.join("live.reel");
+    let rec = RecordingStreamBuilder::new("follow")
+        .save(&recording)
+        .unwrap();
+    rec.log_static("camera", &VideoStream::new(VideoCodec::H264))
+        .unwrap();
+    let log = |range: std::ops::Range<usize>| {
+        for s in &samples[range] {
+            rec.set_time("time", std::time::Duration::from_nanos(s.pts as u64));
+            let row = VideoStream::from_sample(s.data.as_slice().to_vec())
+                .unwrap()
+                .with_keyframe(s.is_keyframe);
+            rec.log("camera", &row).unwrap();
+        }
+        rec.flush().unwrap();
+    };
+    log(0..30);
+    let (store, _) = Store::load_with_budget(&recording, Some(1 << 20)).unwrap();
+    let store = Arc::new(RwLock::new(store));
+    let entity = EntityPath::parse("camera").unwrap();
+    let (mut source, mut follower) = following_stream_source(
+        store.clone(),
+        &entity,
+        &SampleClock::Timeline("time".into()),
+    )
+    .unwrap();
+    source.set_open_ended(true);
+    let server = FrameServer::new(ServerOptions::default());
+    let frames = server.add_stream(source);
+    let wait = |i: usize| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let reply = frames.request(times[i]);
+            assert!(reply.error.is_none(), "frame {i}: {:?}", reply.error);
+            if reply.exact {
+                return reply.frame.unwrap();
+            }
+            assert!(std::time::Instant::now() < deadline, "frame {i} never came");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    };
+    assert!(wait(20).to_planar_bytes() == expected[20], "frame 20");
+    // The writer goes on; the viewer refreshes.
+    log(30..60);
+    let report = store.write().unwrap().refresh().unwrap();
+    assert!(report.chunks > 0);
+    let appended = frames
+        .with_source(|s| follower.append_new(&store.read().unwrap(), s))
+        .unwrap();
+    assert_eq!(appended, 30);
+    for i in [45, 31, 58] {
+        assert!(wait(i).to_planar_bytes() == expected[i], "frame {i}");
+    }
+    drop(rec);
+    let _ = std::fs::remove_dir_all(&dir);
+}

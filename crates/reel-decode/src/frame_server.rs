@@ -408,10 +408,27 @@ impl StreamFrames {
         }
     }
 
-    /// Runs `f` on the source (stats, backend); waits for a decode in
-    /// progress, so not for a viewer's paint path.
+    /// Runs `f` on the source (stats, backend, samples appended without
+    /// their bytes); waits for a decode in progress, so not for a viewer's
+    /// paint path.
     pub fn with_source<R>(&self, f: impl FnOnce(&mut FrameSource) -> R) -> R {
-        f(&mut lock(&self.stream.source))
+        let (result, grew) = {
+            let mut source = lock(&self.stream.source);
+            let before = source.len();
+            let result = f(&mut source);
+            (result, source.len() != before)
+        };
+        if grew {
+            // New samples may show between or after published frames.
+            lock(&self.stream.published).clear();
+            let mut c = lock(&self.stream.control);
+            c.generation += 1;
+            c.ahead_done = false;
+            c.settled = None;
+            drop(c);
+            self.wake();
+        }
+        result
     }
 
     fn wake(&self) {

@@ -3,17 +3,20 @@
 
 use std::path::Path;
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use reel_decode::{DecodeError, FrameSource, SampleReader, StreamSample};
 use reel_store::{RowRef, Store};
-use reel_types::{Blob, EntityPath, TimeType, VideoFrameReference, VideoStream, seconds};
+use reel_types::{
+    Blob, EntityPath, RowId, TimeType, VideoCodec, VideoFrameReference, VideoStream, seconds,
+};
 use reel_video::MediaFile;
 
 use crate::recording::load_for_frame_at;
 use crate::timeline::default_timeline;
 use crate::video::{
     SampleClock, StreamSamples, VideoForm, stream_sample_index, stream_samples, video_form,
+    walk_stream_after,
 };
 use crate::{QueryError, QueryResult, entity_error};
 
@@ -108,7 +111,8 @@ pub fn stream_source(samples: StreamSamples) -> FrameSource {
 struct StoreSampleReader {
     store: Arc<RwLock<Store>>,
     entity: EntityPath,
-    rows: Vec<RowRef>,
+    /// Shared with the [`StreamFollower`] that appends to it.
+    rows: Arc<Mutex<Vec<RowRef>>>,
 }
 
 impl SampleReader for StoreSampleReader {
@@ -117,6 +121,8 @@ impl SampleReader for StoreSampleReader {
             |what: &str| DecodeError::Setup(format!("{}: sample {index} {what}", self.entity));
         let row = *self
             .rows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .get(index)
             .ok_or_else(|| missing("does not exist"))?;
         let store = self.store.read().unwrap_or_else(|e| e.into_inner());
@@ -141,6 +147,17 @@ pub fn lazy_stream_source(
     entity: &EntityPath,
     clock: &SampleClock,
 ) -> QueryResult<FrameSource> {
+    following_stream_source(store, entity, clock).map(|(source, _)| source)
+}
+
+/// As [`lazy_stream_source`], with a [`StreamFollower`] that appends the
+/// samples of rows the store gains later ([`Store::refresh`] on a
+/// recording still being written): a live view of a file.
+pub fn following_stream_source(
+    store: Arc<RwLock<Store>>,
+    entity: &EntityPath,
+    clock: &SampleClock,
+) -> QueryResult<(FrameSource, StreamFollower)> {
     let index = {
         let s = store.read().unwrap_or_else(|e| e.into_inner());
         stream_sample_index(&s, entity, clock)?
@@ -151,12 +168,55 @@ pub fn lazy_stream_source(
         source.append_lazy(pts, is_keyframe);
         rows.push(row);
     }
+    let last = rows.iter().map(|r| r.row_id).max();
+    let rows = Arc::new(Mutex::new(rows));
     source.set_reader(Box::new(StoreSampleReader {
         store,
         entity: entity.clone(),
-        rows,
+        rows: rows.clone(),
     }));
-    Ok(source)
+    let follower = StreamFollower {
+        entity: entity.clone(),
+        clock: clock.clone(),
+        codec: index.codec,
+        rows,
+        last,
+    };
+    Ok((source, follower))
+}
+
+/// Keeps a source made by [`following_stream_source`] in step with its
+/// store: [`append_new`](Self::append_new) appends (without their bytes)
+/// the samples of rows logged after the last one it knows.
+pub struct StreamFollower {
+    entity: EntityPath,
+    clock: SampleClock,
+    codec: VideoCodec,
+    rows: Arc<Mutex<Vec<RowRef>>>,
+    last: Option<RowId>,
+}
+
+impl StreamFollower {
+    /// Appends the samples the store gained to `source` (the one made with
+    /// this follower); returns how many.
+    pub fn append_new(&mut self, store: &Store, source: &mut FrameSource) -> QueryResult<usize> {
+        let mut new = Vec::new();
+        walk_stream_after(
+            store,
+            &self.entity,
+            &self.clock,
+            self.last,
+            Some(self.codec),
+            |row, s| new.push((row, s.pts, s.is_keyframe)),
+        )?;
+        let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        for (row, pts, is_keyframe) in &new {
+            source.append_lazy(*pts, *is_keyframe);
+            rows.push(*row);
+            self.last = self.last.max(Some(row.row_id));
+        }
+        Ok(new.len())
+    }
 }
 
 /// The frames of `entity` in the recording at `path` that show at `at`:

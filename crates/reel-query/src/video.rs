@@ -1,7 +1,7 @@
 //! A video entity's samples, whatever form it was logged in.
 
 use reel_store::{RowRef, Store};
-use reel_types::{AssetVideo, Blob, EntityPath, TimeType, VideoCodec, VideoStream};
+use reel_types::{AssetVideo, Blob, EntityPath, RowId, TimeType, VideoCodec, VideoStream};
 
 use crate::timeline::{default_timeline, time_on};
 use crate::{QueryResult, entity_error};
@@ -150,8 +150,24 @@ fn walk_stream(
     store: &Store,
     entity: &EntityPath,
     clock: &SampleClock,
-    mut each: impl FnMut(RowRef, Sample),
+    each: impl FnMut(RowRef, Sample),
 ) -> QueryResult<(VideoCodec, Option<u32>)> {
+    let (codec, timescale) = walk_stream_after(store, entity, clock, None, None, each)?;
+    let codec = codec.ok_or_else(|| entity_error(entity, "no VideoStream codec was logged"))?;
+    Ok((codec, timescale))
+}
+
+/// As [`walk_stream`], for the rows logged after row `after` (`None`: all);
+/// `codec` is the stream's codec when known (its static row may be among
+/// the rows skipped).
+pub(crate) fn walk_stream_after(
+    store: &Store,
+    entity: &EntityPath,
+    clock: &SampleClock,
+    after: Option<RowId>,
+    codec: Option<VideoCodec>,
+    mut each: impl FnMut(RowRef, Sample),
+) -> QueryResult<(Option<VideoCodec>, Option<u32>)> {
     let info = store
         .entity_info(entity)
         .ok_or_else(|| entity_error(entity, "not in the recording"))?;
@@ -176,9 +192,12 @@ fn walk_stream(
     if let (SampleClock::Timeline(name), None) = (clock, fallback_type) {
         return Err(entity_error(entity, format!("is not on timeline {name}")));
     }
-    let mut codec = None;
+    let mut codec = codec;
     let mut timescale = None;
     for row_ref in store.row_refs_in_log_order(entity) {
+        if after.is_some_and(|a| row_ref.row_id <= a) {
+            continue;
+        }
         let Some(row) = store.row(row_ref) else {
             continue;
         };
@@ -238,6 +257,5 @@ fn walk_stream(
             },
         );
     }
-    let codec = codec.ok_or_else(|| entity_error(entity, "no VideoStream codec was logged"))?;
     Ok((codec, timescale))
 }
