@@ -24,7 +24,11 @@
 //!   to another stream between samples.
 //! - **Requests touch only small locks**: decoded frames are published to
 //!   a per-stream map the request reads; the source's lock, which a worker
-//!   holds while decoding, is never taken by `request`.
+//!   holds while decoding, is never taken by `request`. Lock order: source
+//!   before published and control (a worker publishes and settles before
+//!   letting go of the source, so what it says matches the samples); pool
+//!   before control; no path holds control or published while waiting for
+//!   the source.
 //! - **One memory budget**: decoded frames of all streams share it; each
 //!   stream's cache gets a part, a visible stream four times a hidden
 //!   one's, re-split as streams come, go, show or hide.
@@ -394,6 +398,7 @@ impl StreamFrames {
         let mut c = lock(&self.stream.control);
         c.generation += 1;
         c.ahead_done = false;
+        c.settled = None;
         drop(c);
         self.wake();
     }
@@ -530,7 +535,10 @@ fn run_job(s: &Stream, job: Job) {
     }
     match job {
         Job::Exact(t) => {
-            let (result, ready) = {
+            // Published while the source is still locked: a sample added
+            // after would make the frames' spans stale, and adding one
+            // takes this lock, then clears what was published.
+            {
                 let mut source = lock(&s.source);
                 let result = source.frame_at(t);
                 // The frame found, with the time the next one starts. It is
@@ -545,38 +553,40 @@ fn run_job(s: &Stream, job: Job) {
                         .collect(),
                     _ => Vec::new(),
                 };
-                (result, ready)
-            };
-            publish(s, ready);
-            let mut c = lock(&s.control);
-            // A newer request may have replaced this one meanwhile.
-            if c.wanted == Some(t) {
-                c.wanted = None;
-            }
-            match result {
-                Ok(Some(f)) => {
-                    c.shown = Some(f);
-                    c.last_error = None;
-                    c.settled = None;
+                publish(s, ready);
+                // Still under the source's lock: `settled` must not outlive
+                // samples added after this decode (adding one clears it).
+                let mut c = lock(&s.control);
+                // A newer request may have replaced this one meanwhile.
+                if c.wanted == Some(t) {
+                    c.wanted = None;
                 }
-                Ok(None) => {
-                    c.last_error = None;
-                    c.settled = Some(t);
-                }
-                Err(e) => {
-                    c.last_error = Some(e);
-                    c.settled = Some(t);
+                match result {
+                    Ok(Some(f)) => {
+                        c.shown = Some(f);
+                        c.last_error = None;
+                        c.settled = None;
+                    }
+                    Ok(None) => {
+                        c.last_error = None;
+                        c.settled = Some(t);
+                    }
+                    Err(e) => {
+                        c.last_error = Some(e);
+                        c.settled = Some(t);
+                    }
                 }
             }
         }
         Job::Ahead { playhead, until } => {
-            let (decoded, ready) = {
+            let (decoded, newest) = {
                 let mut source = lock(&s.source);
                 let decoded = source.decode_ahead(until, SAMPLES_PER_AHEAD_JOB);
-                (decoded, source.cached_between(playhead, until))
+                let ready = source.cached_between(playhead, until);
+                let newest = ready.last().map(|(p, _, _)| *p);
+                publish(s, ready);
+                (decoded, newest)
             };
-            let newest = ready.last().map(|(p, _, _)| *p);
-            publish(s, ready);
             let mut c = lock(&s.control);
             c.ready_until = newest.or(c.ready_until);
             if decoded == 0 && c.generation == generation {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use reel_decode::{DecodeError, FrameSource, SampleReader, StreamSample};
 use reel_store::{RowRef, Store};
 use reel_types::{
-    Blob, EntityPath, RowId, TimeType, VideoCodec, VideoFrameReference, VideoStream, seconds,
+    Blob, EntityPath, TimeType, VideoCodec, VideoFrameReference, VideoStream, seconds,
 };
 use reel_video::MediaFile;
 
@@ -168,7 +168,7 @@ pub fn following_stream_source(
         source.append_lazy(pts, is_keyframe);
         rows.push(row);
     }
-    let last = rows.iter().map(|r| r.row_id).max();
+    let last = rows.iter().map(|r| r.chunk).max();
     let rows = Arc::new(Mutex::new(rows));
     source.set_reader(Box::new(StoreSampleReader {
         store,
@@ -186,36 +186,69 @@ pub fn following_stream_source(
 }
 
 /// Keeps a source made by [`following_stream_source`] in step with its
-/// store: [`append_new`](Self::append_new) appends (without their bytes)
-/// the samples of rows logged after the last one it knows.
+/// store, in two steps so that no lock is held across both (a decoder
+/// reading a sample holds the source, then reads the store):
+/// [`collect_new`](Self::collect_new) with the store locked,
+/// [`NewSamples::append_to`] with the source locked.
 pub struct StreamFollower {
     entity: EntityPath,
     clock: SampleClock,
     codec: VideoCodec,
     rows: Arc<Mutex<Vec<RowRef>>>,
-    last: Option<RowId>,
+    /// The last chunk whose rows were looked at.
+    last: Option<u32>,
+}
+
+/// Samples a [`StreamFollower`] found, to append to its source.
+pub struct NewSamples {
+    rows: Arc<Mutex<Vec<RowRef>>>,
+    samples: Vec<(RowRef, i64, bool)>,
 }
 
 impl StreamFollower {
-    /// Appends the samples the store gained to `source` (the one made with
-    /// this follower); returns how many.
-    pub fn append_new(&mut self, store: &Store, source: &mut FrameSource) -> QueryResult<usize> {
-        let mut new = Vec::new();
+    /// The samples of rows in chunks the store gained since the last call
+    /// (call with the store locked for reading, not the source).
+    pub fn collect_new(&mut self, store: &Store) -> QueryResult<NewSamples> {
+        let mut samples = Vec::new();
         walk_stream_after(
             store,
             &self.entity,
             &self.clock,
             self.last,
             Some(self.codec),
-            |row, s| new.push((row, s.pts, s.is_keyframe)),
+            |row, s| samples.push((row, s.pts, s.is_keyframe)),
         )?;
+        self.last = store
+            .chunk_count()
+            .checked_sub(1)
+            .map(|c| c as u32)
+            .max(self.last);
+        Ok(NewSamples {
+            rows: self.rows.clone(),
+            samples,
+        })
+    }
+}
+
+impl NewSamples {
+    /// How many samples.
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
+    /// Appends them (without their bytes) to the follower's source (call
+    /// with the source locked, not the store).
+    pub fn append_to(self, source: &mut FrameSource) {
         let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
-        for (row, pts, is_keyframe) in &new {
-            source.append_lazy(*pts, *is_keyframe);
-            rows.push(*row);
-            self.last = self.last.max(Some(row.row_id));
+        for (row, pts, is_keyframe) in self.samples {
+            source.append_lazy(pts, is_keyframe);
+            rows.push(row);
         }
-        Ok(new.len())
     }
 }
 

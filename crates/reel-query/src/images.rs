@@ -3,7 +3,7 @@
 //! caller's thread ([`image_at`]) or for a viewer off its thread
 //! ([`ImageLoader`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
 
@@ -110,6 +110,12 @@ struct LoaderState {
     /// Per entity, the row a view waits for (the newest request only: an
     /// older one nobody waits for any more is never decoded).
     wanted: HashMap<EntityPath, RowRef>,
+    /// Entities with a wanted row, first asked first served (so one view
+    /// asking every paint cannot starve another).
+    queue: VecDeque<EntityPath>,
+    /// Per entity, a row whose decode failed: asked again, it is not
+    /// decoded again (a broken JPEG would cost a core every paint).
+    failed: HashMap<EntityPath, RowId>,
     cache: ImageCache,
     shown: HashMap<EntityPath, Arc<Image>>,
     errors: HashMap<EntityPath, String>,
@@ -187,6 +193,15 @@ impl ImageLoader {
                 ..ImageReply::default()
             };
         };
+        if state.failed.get(entity) == Some(&row.row_id) {
+            state.wanted.remove(entity);
+            return ImageReply {
+                image: state.shown.get(entity).cloned(),
+                exact: false,
+                pending: false,
+                error,
+            };
+        }
         if let Some(image) = state.cache.get(row.row_id) {
             state.wanted.remove(entity);
             state.shown.insert(entity.clone(), image.clone());
@@ -197,7 +212,9 @@ impl ImageLoader {
                 error: None,
             };
         }
-        state.wanted.insert(entity.clone(), row);
+        if state.wanted.insert(entity.clone(), row).is_none() {
+            state.queue.push_back(entity.clone());
+        }
         let shown = state.shown.get(entity).cloned();
         drop(state);
         self.shared.wake.notify_one();
@@ -227,30 +244,33 @@ impl Drop for ImageLoader {
 
 fn loader_loop(shared: &LoaderShared) {
     loop {
-        let (entity, row) = {
+        let (entity, row) = 'found: {
             let mut state = lock_state(&shared.state);
             loop {
                 if state.stop {
                     return;
                 }
-                let next = state.wanted.keys().next().cloned();
-                if let Some(entity) = next
-                    && let Some(row) = state.wanted.remove(&entity)
-                {
-                    break (entity, row);
+                while let Some(entity) = state.queue.pop_front() {
+                    if let Some(row) = state.wanted.remove(&entity) {
+                        break 'found (entity, row);
+                    }
                 }
                 state = shared.wake.wait(state).unwrap_or_else(|e| e.into_inner());
             }
         };
-        // Reading and decoding happen without the state's lock.
-        let decoded = {
-            let store = shared.store.read().unwrap_or_else(|e| e.into_inner());
-            match store.row(row) {
-                Some(handle) => image_of_row(&handle).map_err(|e| e.to_string()),
-                None => Err(format!(
-                    "{entity}: the row could not be read again from the recording"
-                )),
-            }
+        // Decoding holds neither the state's lock nor the store's (the
+        // handle holds its chunk): a refresh waiting to write would
+        // otherwise hold up every request behind the decode.
+        let handle = shared
+            .store
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .row(row);
+        let decoded = match handle {
+            Some(handle) => image_of_row(&handle).map_err(|e| e.to_string()),
+            None => Err(format!(
+                "{entity}: the row could not be read again from the recording"
+            )),
         };
         let mut state = lock_state(&shared.state);
         state.decodes += 1;
@@ -259,10 +279,12 @@ fn loader_loop(shared: &LoaderShared) {
                 let image = Arc::new(image);
                 state.cache.insert(row.row_id, image, shared.budget);
                 state.errors.remove(&entity);
+                state.failed.remove(&entity);
             }
             Ok(None) => {}
             Err(e) => {
-                state.errors.insert(entity, e);
+                state.errors.insert(entity.clone(), e);
+                state.failed.insert(entity, row.row_id);
             }
         }
     }
@@ -366,6 +388,39 @@ mod tests {
         assert_eq!(wait(0).buffer().as_slice(), expected[0].as_slice());
         let decodes = loader.decodes() - before;
         assert!(decodes < 20, "{decodes} decodes for 41 requests");
+        // A broken JPEG: an error, once; asked again, not decoded again.
+        let broken_entity = EntityPath::parse("broken").unwrap();
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        jpeg.extend([0x5A; 64]);
+        {
+            let mut store = loader.shared.store.write().unwrap();
+            let r = row(0, EncodedImage::from_bytes(jpeg).unwrap().to_cells());
+            store.insert(Chunk::from_rows(broken_entity.clone(), &[r]).unwrap());
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let error = loop {
+            let reply = loader.request(&broken_entity, "frame", 0);
+            if !reply.pending {
+                assert!(!reply.exact);
+                break reply.error.expect("the decode error");
+            }
+            assert!(std::time::Instant::now() < deadline, "no answer");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        };
+        assert!(
+            error.contains("broken") && error.contains("does not decode"),
+            "{error}"
+        );
+        let decodes = loader.decodes();
+        for _ in 0..20 {
+            assert!(!loader.request(&broken_entity, "frame", 0).pending);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(
+            loader.decodes(),
+            decodes,
+            "a failed picture was decoded again"
+        );
         // While the next one decodes, the last one shown is the answer.
         let reply = loader.request(&entity, "frame", 33);
         if !reply.exact {

@@ -1,7 +1,7 @@
 //! A video entity's samples, whatever form it was logged in.
 
 use reel_store::{RowRef, Store};
-use reel_types::{AssetVideo, Blob, EntityPath, RowId, TimeType, VideoCodec, VideoStream};
+use reel_types::{AssetVideo, Blob, EntityPath, TimeType, VideoCodec, VideoStream};
 
 use crate::timeline::{default_timeline, time_on};
 use crate::{QueryResult, entity_error};
@@ -157,14 +157,15 @@ fn walk_stream(
     Ok((codec, timescale))
 }
 
-/// As [`walk_stream`], for the rows logged after row `after` (`None`: all);
+/// As [`walk_stream`], for the rows of chunks inserted after chunk
+/// `after` (`None`: all), so a row that arrives late is not skipped;
 /// `codec` is the stream's codec when known (its static row may be among
 /// the rows skipped).
 pub(crate) fn walk_stream_after(
     store: &Store,
     entity: &EntityPath,
     clock: &SampleClock,
-    after: Option<RowId>,
+    after: Option<u32>,
     codec: Option<VideoCodec>,
     mut each: impl FnMut(RowRef, Sample),
 ) -> QueryResult<(Option<VideoCodec>, Option<u32>)> {
@@ -195,7 +196,7 @@ pub(crate) fn walk_stream_after(
     let mut codec = codec;
     let mut timescale = None;
     for row_ref in store.row_refs_in_log_order(entity) {
-        if after.is_some_and(|a| row_ref.row_id <= a) {
+        if after.is_some_and(|a| row_ref.chunk <= a) {
             continue;
         }
         let Some(row) = store.row(row_ref) else {

@@ -301,6 +301,11 @@ impl Store {
         (0..self.chunks.len() as u32).filter_map(|i| self.chunks.get(i))
     }
 
+    /// Chunks inserted so far (held or dropped): indexes run from 0.
+    pub fn chunk_count(&self) -> usize {
+        self.chunks.len()
+    }
+
     /// Chunk `index` (a [`RowRef::chunk`]), read again if it was dropped.
     pub fn chunk(&self, index: u32) -> Option<Arc<Chunk>> {
         self.chunks.get(index)
