@@ -183,8 +183,8 @@ impl FrameServer {
     /// Starts the worker threads.
     pub fn new(options: ServerOptions) -> Self {
         // One core is left to the viewer's own thread: with every core
-        // decoding, its requests waited for a CPU (p99 2.1 ms against
-        // 0.02 ms with one core left, `cargo bench -p reel-cli --bench
+        // decoding, its requests waited for a CPU (p99 1.0–2.1 ms against
+        // 0.02–0.03 ms with one core left, `cargo bench -p reel-cli --bench
         // frame_server`).
         let threads = match options.threads {
             0 => std::thread::available_parallelism()
