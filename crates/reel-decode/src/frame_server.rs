@@ -132,6 +132,15 @@ struct Control {
     removed: bool,
 }
 
+impl Control {
+    /// Something the workers act on changed: the playhead, a sample, play
+    /// or pause.
+    fn changed(&mut self) {
+        self.generation += 1;
+        self.ahead_done = false;
+    }
+}
+
 struct Stream {
     id: u64,
     /// Decoder and cache; only a worker locks it.
@@ -337,8 +346,7 @@ impl StreamFrames {
         } else {
             Some(t)
         };
-        c.generation += 1;
-        c.ahead_done = false;
+        c.changed();
         if let Some(f) = &hit {
             c.shown = Some(f.clone());
         }
@@ -361,8 +369,7 @@ impl StreamFrames {
     pub fn set_playing(&self, lookahead: Option<i64>) {
         let mut c = lock(&self.stream.control);
         c.lookahead = lookahead;
-        c.generation += 1;
-        c.ahead_done = false;
+        c.changed();
         drop(c);
         self.wake();
     }
@@ -395,12 +402,7 @@ impl StreamFrames {
             published.remove(&at);
         }
         drop(published);
-        let mut c = lock(&self.stream.control);
-        c.generation += 1;
-        c.ahead_done = false;
-        c.settled = None;
-        drop(c);
-        self.wake();
+        self.samples_added();
     }
 
     /// Counters so far.
@@ -426,14 +428,19 @@ impl StreamFrames {
         if grew {
             // New samples may show between or after published frames.
             lock(&self.stream.published).clear();
-            let mut c = lock(&self.stream.control);
-            c.generation += 1;
-            c.ahead_done = false;
-            c.settled = None;
-            drop(c);
-            self.wake();
+            self.samples_added();
         }
         result
+    }
+
+    /// After samples were added: decoding ahead may go on, and a time that
+    /// had no frame may have one now.
+    fn samples_added(&self) {
+        let mut c = lock(&self.stream.control);
+        c.changed();
+        c.settled = None;
+        drop(c);
+        self.wake();
     }
 
     fn wake(&self) {

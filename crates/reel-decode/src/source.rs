@@ -141,8 +141,6 @@ pub struct FrameSource {
     samples: Vec<SampleSlot>,
     /// Where the bytes of lazily appended samples come from.
     reader: Option<Box<dyn SampleReader>>,
-    /// The last `push_next` failed reading the sample's bytes (not decoding).
-    read_failed: bool,
     /// Bytes of appended samples to keep (a live stream's window).
     sample_budget: Option<usize>,
     /// Bytes of appended samples held, and the first sample still holding
@@ -178,7 +176,6 @@ impl FrameSource {
             backend,
             samples: Vec::new(),
             reader: None,
-            read_failed: false,
             sample_budget: None,
             held_bytes: 0,
             held_from: 0,
@@ -275,13 +272,15 @@ impl FrameSource {
 
     fn push_slot(&mut self, slot: SampleSlot) {
         self.held_bytes += slot.data.as_ref().map_or(0, Blob::len);
+        // A keyframe completes the group before it, which may then go.
+        let completes_a_group = slot.is_keyframe;
         let entry = (slot.pts, self.samples.len());
         // Samples of a stream mostly arrive in PTS order: appending is the
         // common case, an insertion is as far back as the reordering.
         let at = self.by_pts.partition_point(|e| *e <= entry);
         self.by_pts.insert(at, entry);
         self.samples.push(slot);
-        if slot_is_key(&self.samples) {
+        if completes_a_group {
             self.let_go_behind_window();
         }
     }
@@ -520,12 +519,9 @@ impl FrameSource {
                 };
             }
             if self.next < self.samples.len() {
-                if let Err(e) = self.push_next() {
-                    // Bytes that cannot be read end the lookup; a sample the
-                    // decoder refuses is reported once its frame is due.
-                    if std::mem::take(&mut self.read_failed) {
-                        return Err(e);
-                    }
+                // Bytes that cannot be read end the lookup; a sample the
+                // decoder refuses is reported once its frame is due.
+                if let Err(e) = self.push_next()? {
                     last_error = Some(e);
                 }
             } else if self.open_ended {
@@ -554,10 +550,11 @@ impl FrameSource {
     }
 
     /// Pushes the next sample into the decoder; its pictures go to the cache.
-    fn push_next(&mut self) -> Result<(), DecodeError> {
-        if self.decoder.is_none() {
-            return Err(DecodeError::Setup("no decoder".into()));
-        }
+    /// The outer error means the sample never reached the decoder (its bytes
+    /// could not be read, or there is no decoder): the lookup cannot go on.
+    /// The inner one is the decoder refusing the sample, which it recovers
+    /// from at the next keyframe.
+    fn push_next(&mut self) -> Result<Result<(), DecodeError>, DecodeError> {
         // `started_at` stays at the keyframe decoding began from: frames
         // before a keyframe the decoder has already read ahead past
         // (reordering delay) still come out of it.
@@ -569,22 +566,24 @@ impl FrameSource {
                 // A sample the decoder never saw: its path is broken, the
                 // next lookup starts again at a keyframe.
                 self.started_at = None;
-                self.read_failed = true;
                 return Err(e);
             }
         };
-        self.next += 1;
-        self.stats.samples_decoded += 1;
-        self.in_flight.insert(pts);
         let decoder = self
             .decoder
             .as_mut()
             .ok_or_else(|| DecodeError::Setup("no decoder".into()))?;
-        let frames = decoder.push(SampleIn {
+        self.next += 1;
+        self.stats.samples_decoded += 1;
+        self.in_flight.insert(pts);
+        let frames = match decoder.push(SampleIn {
             data: data.as_slice(),
             pts,
             is_keyframe,
-        })?;
+        }) {
+            Ok(frames) => frames,
+            Err(e) => return Ok(Err(e)),
+        };
         for fr in frames {
             // Pictures leave in presentation order: any earlier PTS still
             // pending was dropped by the decoder and will not come.
@@ -592,7 +591,7 @@ impl FrameSource {
             self.in_flight.remove(&fr.pts);
             self.cache.insert(fr);
         }
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// Prefetch: decodes up to `max_samples` more samples along the
@@ -615,7 +614,7 @@ impl FrameSource {
             && wanted(self)
         {
             // Decode errors wait for `frame_at`; unreadable bytes stop here.
-            if self.push_next().is_err() && std::mem::take(&mut self.read_failed) {
+            if self.push_next().is_err() {
                 break;
             }
             pushed += 1;
@@ -657,12 +656,6 @@ impl FrameSource {
         self.in_flight.clear();
         Ok(())
     }
-}
-
-/// Whether the sample just pushed starts a group of pictures (the moment
-/// a group before it is complete and may let go of its bytes).
-fn slot_is_key(samples: &[SampleSlot]) -> bool {
-    samples.last().is_some_and(|s| s.is_keyframe)
 }
 
 /// Reads samples of a video file's first video track on demand.

@@ -35,6 +35,19 @@ pub fn image_of_row(row: &RowHandle) -> QueryResult<Option<Image>> {
     }))
 }
 
+/// The row of `entity`'s latest `Image` or `EncodedImage` at or before `t`.
+fn latest_image_row(
+    store: &Store,
+    entity: &EntityPath,
+    timeline: &str,
+    t: i64,
+) -> Option<RowHandle> {
+    [&Image::BUFFER, &EncodedImage::BLOB]
+        .into_iter()
+        .filter_map(|c| store.latest_at(entity, timeline, t, c))
+        .max_by_key(|r| (r.time.map(|c| c.value), r.row_id))
+}
+
 /// The picture of `entity` shown at `t` on `timeline`: its latest `Image`
 /// or `EncodedImage` row at or before `t`, decoded.
 pub fn image_at(
@@ -43,11 +56,7 @@ pub fn image_at(
     timeline: &str,
     t: i64,
 ) -> QueryResult<Option<Image>> {
-    let row = [&Image::BUFFER, &EncodedImage::BLOB]
-        .into_iter()
-        .filter_map(|c| store.latest_at(entity, timeline, t, c))
-        .max_by_key(|r| (r.time.map(|c| c.value), r.row_id));
-    match row {
+    match latest_image_row(store, entity, timeline, t) {
         Some(row) => image_of_row(&row),
         None if store.entity_info(entity).is_none() => {
             Err(entity_error(entity, "not in the recording"))
@@ -174,15 +183,11 @@ impl ImageLoader {
         // Which row is shown at `t`: an index lookup, no pixels touched.
         let row = {
             let store = self.shared.store.read().unwrap_or_else(|e| e.into_inner());
-            [&Image::BUFFER, &EncodedImage::BLOB]
-                .into_iter()
-                .filter_map(|c| store.latest_at(entity, timeline, t, c))
-                .max_by_key(|r| (r.time.map(|c| c.value), r.row_id))
-                .map(|r| RowRef {
-                    chunk: r.chunk_index,
-                    row: r.row as u32,
-                    row_id: r.row_id,
-                })
+            latest_image_row(&store, entity, timeline, t).map(|r| RowRef {
+                chunk: r.chunk_index,
+                row: r.row as u32,
+                row_id: r.row_id,
+            })
         };
         let mut state = lock_state(&self.shared.state);
         let error = state.errors.get(entity).cloned();

@@ -7,6 +7,7 @@ use reel_store::{RecordingReader, Store};
 use reel_types::{EntityPath, TimeType};
 
 use crate::QueryResult;
+use crate::timeline::pick_default;
 
 /// A store of just the chunks of a recording that one question needs.
 pub struct PartialLoad {
@@ -51,13 +52,10 @@ pub fn load_for_frame_at(
         .iter()
         .flat_map(|c| c.time_ranges.iter().map(|r| (r.timeline.as_str(), r.typ)))
         .collect();
-    let Some(name) = timeline.map(str::to_owned).or_else(|| {
-        timelines
-            .iter()
-            .find(|(_, typ)| **typ != TimeType::Sequence)
-            .or(timelines.iter().next())
-            .map(|(n, _)| n.to_string())
-    }) else {
+    let Some(name) = timeline
+        .map(str::to_owned)
+        .or_else(|| pick_default(timelines, |(_, typ)| *typ).map(|(n, _)| n.to_owned()))
+    else {
         return Ok(None);
     };
     let Some(offsets) = index.chunks_for_frame_at(entity, &name, t) else {

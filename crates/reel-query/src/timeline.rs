@@ -8,11 +8,23 @@ use reel_types::{TimeType, Timeline};
 /// first sequence timeline. Every reader (`reel frame`, `export-mp4`, the
 /// viewer) uses this rule, so one recording plays the same everywhere.
 pub fn default_timeline(info: &EntityInfo) -> Option<Timeline> {
-    info.timelines
-        .iter()
-        .find(|t| t.timeline.typ != TimeType::Sequence)
-        .or(info.timelines.first())
-        .map(|t| t.timeline.clone())
+    pick_default(info.timelines.iter().map(|t| &t.timeline), |t| t.typ).cloned()
+}
+
+/// The rule of [`default_timeline`] over any list of timelines sorted by
+/// name (the store's entity info, or the footer index's time ranges).
+pub(crate) fn pick_default<T>(
+    timelines: impl IntoIterator<Item = T>,
+    typ: impl Fn(&T) -> TimeType,
+) -> Option<T> {
+    let mut first = None;
+    for t in timelines {
+        if typ(&t) != TimeType::Sequence {
+            return Some(t);
+        }
+        first.get_or_insert(t);
+    }
+    first
 }
 
 /// The row's value on `timeline`, if it is on it.

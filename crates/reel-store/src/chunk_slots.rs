@@ -90,13 +90,6 @@ impl ChunkSlots {
             .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Chunks with offsets will be readable again: the reader comes with
-    /// [`set_file`](Self::set_file) (opened once the file is scanned, so
-    /// that it knows the file's length then).
-    pub(crate) fn expect_file(&mut self) {
-        self.has_file = true;
-    }
-
     pub(crate) fn set_budget(&mut self, budget: Option<usize>) {
         self.budget = budget;
         self.evict();

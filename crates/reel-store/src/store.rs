@@ -163,19 +163,12 @@ impl Store {
         path: impl AsRef<Path>,
         budget: Option<usize>,
     ) -> StoreResult<(Self, ScanReport)> {
-        let path = path.as_ref();
-        let mut reader = RecordingReader::open(path)?;
         let mut store = Self::new();
-        store.chunks.expect_file();
-        store.chunks.set_budget(budget);
-        let report = reader.scan(|offset, chunk| {
-            store.last_chunk_offset = Some(offset);
-            store.insert_from(chunk, Some(offset));
-        })?;
-        store.end_offset = report.end_offset;
-        // Opened after the scan: a reader knows the file's length as it was
-        // when opened, and a file still being written has grown.
         store.chunks.set_file(RecordingReader::open(path)?);
+        store.chunks.set_budget(budget);
+        // Loading is a first refresh: the scan from the start finds the
+        // file's length then, and its reader reads dropped chunks again.
+        let report = store.refresh()?;
         Ok((store, report))
     }
 
@@ -313,13 +306,13 @@ impl Store {
 
     /// The row `r` points at.
     pub fn row(&self, r: RowRef) -> Option<RowHandle> {
-        Some(RowHandle {
-            chunk: self.chunks.get(r.chunk)?,
-            chunk_index: r.chunk,
-            row: r.row as usize,
-            time: None,
-            row_id: r.row_id,
-        })
+        let loc = RowLoc {
+            time: 0,
+            row_id: r.row_id.0,
+            chunk: r.chunk,
+            row: r.row,
+        };
+        self.handle(&loc, None)
     }
 
     /// All entities, sorted.
