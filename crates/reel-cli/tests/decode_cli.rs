@@ -124,6 +124,51 @@ fn every_frame_equals_ffmpegs_decode_with_every_backend() {
     eprintln!("bit-exact: {}", checked.join(" "));
 }
 
+/// The `ffmpeg` process hands pictures out when it is done, as a browser's
+/// WebCodecs decoder does: a lookup that cannot block says the picture is
+/// pending and gets the right one when asked again; a blocking one waits.
+#[test]
+fn an_asynchronous_decoder_is_polled_until_its_picture_comes() {
+    if !ffmpeg_available() {
+        return;
+    }
+    let path = generated_media().join("h264_bframes.mp4");
+    let (mut source, times) = source_of(&path);
+    source.set_backend(Some(Backend::Ffmpeg));
+    // The last frames come out only when ffmpeg drains at the end of input.
+    let last = *times.last().unwrap();
+    let mut pending_polls = 0;
+    let frame = loop {
+        match source.poll_frame_at(last).unwrap() {
+            std::task::Poll::Ready(frame) => break frame.unwrap(),
+            std::task::Poll::Pending => {
+                pending_polls += 1;
+                // A UI would draw the next frame meanwhile.
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        }
+    };
+    assert!(pending_polls > 0, "the end of input was answered at once");
+    let expected = ffmpeg_frames(&path, &frame.ffmpeg_pix_fmt(), frame.heap_size());
+    assert_eq!(frame.pts, last);
+    assert!(
+        frame.to_planar_bytes() == *expected.last().unwrap(),
+        "last frame's pixels"
+    );
+    // Blocking lookups wait for the process the same way (a fresh path:
+    // the cache forgotten, decoding restarts from the keyframe).
+    source.clear_cache();
+    source.set_backend(None);
+    source.set_backend(Some(Backend::Ffmpeg));
+    let frame = source.frame_at(times[times.len() - 2]).unwrap().unwrap();
+    assert!(frame.to_planar_bytes() == expected[expected.len() - 2]);
+    assert!(source.stats().waits > 0, "{:?}", source.stats());
+    eprintln!(
+        "pending polls before the last frame: {pending_polls}; waits: {}",
+        source.stats().waits
+    );
+}
+
 #[test]
 fn random_seeks_show_the_last_frame_at_or_before_t() {
     if !ffmpeg_available() {
@@ -747,7 +792,7 @@ fn cros_codecs_reference_md5s() {
         for (i, data) in samples.iter().enumerate() {
             pictures.extend(
                 decoder
-                    .push(reel_decode::SampleIn {
+                    .decode(reel_decode::SampleIn {
                         data,
                         pts: i as i64,
                         is_keyframe: track.samples[i].is_keyframe,
@@ -755,7 +800,7 @@ fn cros_codecs_reference_md5s() {
                     .unwrap(),
             );
         }
-        pictures.extend(decoder.flush().unwrap());
+        pictures.extend(decoder.finish().unwrap());
         let ours: Vec<String> = pictures
             .iter()
             .map(|f| format!("{:x}", Md5::digest(f.to_nv12_bytes().unwrap())))
@@ -935,6 +980,7 @@ fn frame_references_into_a_stream_show_the_referenced_frame() {
             matrix: reel_decode::Matrix::Bt601,
             primaries: 2,
             transfer: 2,
+            chroma_location: 0,
         }
         .to_rgb8();
         assert!(
@@ -1222,20 +1268,29 @@ fn pictures_carry_planes_for_upload_and_the_streams_color_description() {
             "bt709",
             "-colorspace",
             "bt709",
+            "-chroma_sample_location",
+            "topleft",
         ],
     );
     let probe = Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
-        .arg("stream=color_primaries,color_transfer")
+        .arg("stream=color_primaries,color_transfer,chroma_location")
         .args(["-of", "csv=p=0"])
         .arg(&path)
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "bt709,bt709");
+    assert_eq!(
+        String::from_utf8_lossy(&probe.stdout).trim(),
+        "bt709,bt709,topleft"
+    );
     let (mut source, times) = source_of(&path);
     let expected = ffmpeg_frames(&path, "yuv420p10le", 320 * 240 * 3);
     let frame = source.frame_at(times[7]).unwrap().unwrap();
-    assert_eq!((frame.primaries, frame.transfer), (1, 1));
+    // Chroma siting 2 (top-left) in ISO/IEC 23091-2 terms, as ffprobe says.
+    assert_eq!(
+        (frame.primaries, frame.transfer, frame.chroma_location),
+        (1, 1, 2)
+    );
     let views = frame.plane_views();
     let geometry: Vec<_> = views
         .iter()

@@ -3,7 +3,7 @@
 use reel_types::VideoCodec;
 
 use crate::DecodeError;
-use crate::decoder::{Backend, Decoder, DecoderOptions, WithColor};
+use crate::decoder::{Backend, Decoder, DecoderOptions, Synchronous, WithColor};
 
 /// The backend for a stream whose first keyframe is `keyframe`: the
 /// fastest in-process decoder that decodes the stream exactly, the FFmpeg
@@ -77,17 +77,19 @@ fn backend_decoder(
 ) -> Result<Box<dyn Decoder>, DecodeError> {
     match backend {
         Backend::OpenH264 if codec == VideoCodec::H264 => {
-            Ok(Box::new(crate::openh264::OpenH264Decoder::new()?))
+            Ok(Synchronous::boxed(crate::openh264::OpenH264Decoder::new()?))
         }
         #[cfg(feature = "dav1d")]
-        Backend::Dav1d if codec == VideoCodec::AV1 => {
-            Ok(Box::new(crate::dav1d::Dav1dDecoder::new(options)?))
-        }
+        Backend::Dav1d if codec == VideoCodec::AV1 => Ok(Synchronous::boxed(
+            crate::dav1d::Dav1dDecoder::new(options)?,
+        )),
         #[cfg(not(feature = "dav1d"))]
         Backend::Dav1d => Err(DecodeError::Setup(
             "this build of reel has no libdav1d (build with the `dav1d` feature)".into(),
         )),
-        Backend::Libav => Ok(Box::new(crate::libav::LibavDecoder::new(codec, options)?)),
+        Backend::Libav => Ok(Synchronous::boxed(crate::libav::LibavDecoder::new(
+            codec, options,
+        )?)),
         Backend::Ffmpeg => Ok(Box::new(crate::ffmpeg::FfmpegDecoder::new(
             codec,
             first_keyframe,

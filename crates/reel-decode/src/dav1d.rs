@@ -5,7 +5,7 @@
 use dav1d::{Decoder as Dav1d, Error as DavError, PixelLayout, PlanarImageComponent, Settings};
 
 use crate::DecodeError;
-use crate::decoder::{Backend, Decoder, DecoderOptions, SampleIn};
+use crate::decoder::{Backend, DecoderOptions, SampleIn, SyncDecoder};
 use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
 
 /// libdav1d behind [`Decoder`]; pictures carry their sample's timestamp.
@@ -46,6 +46,7 @@ fn copy_picture(p: &dav1d::Picture) -> DecodedFrame {
         matrix: Matrix::Bt601,
         primaries: 2,
         transfer: 2,
+        chroma_location: 0,
     };
     let bytes = if depth > 8 { 2 } else { 1 };
     let (w, h, cw, ch) = (
@@ -93,7 +94,7 @@ impl Dav1dDecoder {
     }
 }
 
-impl Decoder for Dav1dDecoder {
+impl SyncDecoder for Dav1dDecoder {
     fn backend(&self) -> Backend {
         Backend::Dav1d
     }

@@ -62,21 +62,164 @@ pub struct SampleIn<'a> {
     pub is_keyframe: bool,
 }
 
+/// What [`Decoder::receive`] found.
+#[derive(Debug)]
+pub enum Output {
+    /// The next picture, in presentation order.
+    Picture(DecodedFrame),
+    /// Pictures are owed and will come without more input, but are not
+    /// ready yet: an asynchronous decoder is still working on them. Come
+    /// back after [`Decoder::wait`] (native) or on a later UI frame (web).
+    Later,
+    /// Nothing ready: the next picture needs more samples, or [`Decoder::flush`].
+    NeedInput,
+}
+
 /// Samples in (decode order), pictures out (presentation order), each with
 /// the PTS of its sample.
 ///
-/// A sample that fails returns [`DecodeError::Sample`]; the decoder then
-/// skips to the next keyframe by itself, so one bad sample costs one GOP,
-/// not the stream.
+/// Input and output are separate calls, as in libavcodec's
+/// send/receive and the browser's WebCodecs `VideoDecoder` (`decode()`
+/// queues a chunk; pictures arrive later through its output callback):
+/// nothing may assume a sample's picture is out when [`send`](Self::send)
+/// returns. A synchronous backend has it ready at once (or after more
+/// samples, for reordering); an asynchronous one (the `ffmpeg` process, a
+/// WebCodecs decoder) delivers it when it is done, and says
+/// [`Output::Later`] meanwhile. A WebCodecs implementation maps `send` to
+/// `decode()` with the PTS as the chunk's timestamp, queues the output
+/// callback's `VideoFrame`s for `receive`, maps `flush` to `flush()`, `reset`
+/// to `reset()`, and cannot block in `wait`.
+///
+/// A sample that fails returns [`DecodeError::Sample`] (from `send`, or from
+/// `receive` when the failure is found later); the decoder then skips to the
+/// next keyframe by itself, so one bad sample costs one GOP, not the stream.
 pub trait Decoder: Send {
     /// The backend.
+    fn backend(&self) -> Backend;
+    /// Queues one sample for decoding.
+    fn send(&mut self, sample: SampleIn<'_>) -> Result<(), DecodeError>;
+    /// The next picture, if one is ready (never blocks).
+    fn receive(&mut self) -> Result<Output, DecodeError>;
+    /// End of stream: every picture held back for reordering becomes
+    /// receivable; after the last one, `receive` says [`Output::NeedInput`]
+    /// and the next sample must be a keyframe.
+    fn flush(&mut self) -> Result<(), DecodeError>;
+    /// Forgets all state (before seeking): the next sample must be a keyframe.
+    fn reset(&mut self) -> Result<(), DecodeError>;
+    /// Blocks until `receive` may have something new, at most `timeout`;
+    /// whether it does. Synchronous backends never owe pictures and return
+    /// at once.
+    fn wait(&mut self, timeout: std::time::Duration) -> bool {
+        let _ = timeout;
+        false
+    }
+
+    /// Sends `sample` and returns the pictures ready now.
+    fn decode(&mut self, sample: SampleIn<'_>) -> Result<Vec<DecodedFrame>, DecodeError> {
+        self.send(sample)?;
+        let mut out = Vec::new();
+        while let Output::Picture(f) = self.receive()? {
+            out.push(f);
+        }
+        Ok(out)
+    }
+
+    /// Flushes and returns every picture still to come, waiting for an
+    /// asynchronous decoder (native callers only).
+    fn finish(&mut self) -> Result<Vec<DecodedFrame>, DecodeError> {
+        self.flush()?;
+        let mut out = Vec::new();
+        let mut idle = std::time::Duration::ZERO;
+        loop {
+            match self.receive()? {
+                Output::Picture(f) => {
+                    out.push(f);
+                    idle = std::time::Duration::ZERO;
+                }
+                Output::NeedInput => return Ok(out),
+                Output::Later => {
+                    let step = std::time::Duration::from_millis(100);
+                    if !self.wait(step) {
+                        idle += step;
+                    }
+                    if idle >= MAX_SILENCE {
+                        return Err(silent(self.backend()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How long an asynchronous decoder may owe pictures without delivering
+/// one before it counts as hung.
+pub(crate) const MAX_SILENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
+pub(crate) fn silent(backend: Backend) -> DecodeError {
+    DecodeError::Setup(format!(
+        "{backend} owed pictures but delivered none for {} s",
+        MAX_SILENCE.as_secs()
+    ))
+}
+
+/// A backend that returns each sample's pictures from the call that takes
+/// it (openh264, libdav1d, libavcodec): [`Synchronous`] gives it the
+/// send/receive shape of [`Decoder`].
+pub(crate) trait SyncDecoder: Send {
     fn backend(&self) -> Backend;
     /// Decodes one sample; returns the pictures that became ready.
     fn push(&mut self, sample: SampleIn<'_>) -> Result<Vec<DecodedFrame>, DecodeError>;
     /// Returns the pictures still held back for reordering (end of stream).
     fn flush(&mut self) -> Result<Vec<DecodedFrame>, DecodeError>;
-    /// Forgets all state (before seeking): the next sample must be a keyframe.
     fn reset(&mut self) -> Result<(), DecodeError>;
+}
+
+/// A [`SyncDecoder`] behind [`Decoder`]: its pictures wait in a queue.
+pub(crate) struct Synchronous<D> {
+    inner: D,
+    ready: std::collections::VecDeque<DecodedFrame>,
+}
+
+impl<D: SyncDecoder> Synchronous<D> {
+    pub fn boxed(inner: D) -> Box<dyn Decoder>
+    where
+        D: 'static,
+    {
+        Box::new(Self {
+            inner,
+            ready: Default::default(),
+        })
+    }
+}
+
+impl<D: SyncDecoder> Decoder for Synchronous<D> {
+    fn backend(&self) -> Backend {
+        self.inner.backend()
+    }
+
+    fn send(&mut self, sample: SampleIn<'_>) -> Result<(), DecodeError> {
+        let frames = self.inner.push(sample)?;
+        self.ready.extend(frames);
+        Ok(())
+    }
+
+    fn receive(&mut self) -> Result<Output, DecodeError> {
+        Ok(self
+            .ready
+            .pop_front()
+            .map_or(Output::NeedInput, Output::Picture))
+    }
+
+    fn flush(&mut self) -> Result<(), DecodeError> {
+        let frames = self.inner.flush()?;
+        self.ready.extend(frames);
+        Ok(())
+    }
+
+    fn reset(&mut self) -> Result<(), DecodeError> {
+        self.ready.clear();
+        self.inner.reset()
+    }
 }
 
 /// Samples sent to a decoder whose pictures have not come out yet: each
@@ -151,17 +294,15 @@ impl WithColor {
         }
     }
 
-    fn stamp(&self, mut frames: Vec<DecodedFrame>) -> Vec<DecodedFrame> {
+    fn stamp(&self, f: &mut DecodedFrame) {
         if let Some(color) = self.color {
-            for f in &mut frames {
-                // A backend that knows better (a full-range pixel format) keeps it.
-                f.full_range |= color.full_range;
-                f.matrix = Matrix::from_code(color.matrix);
-                f.primaries = color.primaries;
-                f.transfer = color.transfer;
-            }
+            // A backend that knows better (a full-range pixel format) keeps it.
+            f.full_range |= color.full_range;
+            f.matrix = Matrix::from_code(color.matrix);
+            f.primaries = color.primaries;
+            f.transfer = color.transfer;
+            f.chroma_location = color.chroma_location;
         }
-        frames
     }
 }
 
@@ -170,23 +311,33 @@ impl Decoder for WithColor {
         self.inner.backend()
     }
 
-    fn push(&mut self, sample: SampleIn<'_>) -> Result<Vec<DecodedFrame>, DecodeError> {
+    fn send(&mut self, sample: SampleIn<'_>) -> Result<(), DecodeError> {
         if sample.is_keyframe
             && let Some(info) = reel_video::bitstream::stream_info(self.codec, sample.data)
         {
             self.color = Some(info.color);
         }
-        let frames = self.inner.push(sample)?;
-        Ok(self.stamp(frames))
+        self.inner.send(sample)
     }
 
-    fn flush(&mut self) -> Result<Vec<DecodedFrame>, DecodeError> {
-        let frames = self.inner.flush()?;
-        Ok(self.stamp(frames))
+    fn receive(&mut self) -> Result<Output, DecodeError> {
+        let mut out = self.inner.receive()?;
+        if let Output::Picture(f) = &mut out {
+            self.stamp(f);
+        }
+        Ok(out)
+    }
+
+    fn flush(&mut self) -> Result<(), DecodeError> {
+        self.inner.flush()
     }
 
     fn reset(&mut self) -> Result<(), DecodeError> {
         self.inner.reset()
+    }
+
+    fn wait(&mut self, timeout: std::time::Duration) -> bool {
+        self.inner.wait(timeout)
     }
 }
 

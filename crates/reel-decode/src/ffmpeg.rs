@@ -2,7 +2,8 @@
 //!
 //! Samples go to ffmpeg's stdin as an elementary stream (Annex B for
 //! H.264/H.265, IVF for AV1/VP8/VP9); raw planar YUV comes back on stdout,
-//! read by a thread into a channel so `push` never blocks on output.
+//! read by a thread into a channel: an asynchronous [`Decoder`] (`send`
+//! never blocks on output; pictures are received when ffmpeg is done).
 //! ffmpeg holds a few frames back (its parser needs the next sample to end
 //! the current one, and it probes the stream first) — the decode benchmark
 //! measures how many.
@@ -22,7 +23,7 @@ use reel_video::bitstream;
 use reel_video::bitstream::vp9_sizes::FrameSizes;
 
 use crate::DecodeError;
-use crate::decoder::{Backend, Decoder, PendingSamples, SampleIn};
+use crate::decoder::{Backend, Decoder, Output, PendingSamples, SampleIn};
 use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
 
 /// The ffmpeg to run: `REEL_FFMPEG`, else `ffmpeg` on `PATH`.
@@ -112,6 +113,10 @@ pub struct FfmpegDecoder {
     origin: Option<i64>,
     /// Samples in flight, by their IVF timestamps.
     pending: PendingSamples,
+    /// A picture `wait` saw arrive, for the next `receive`.
+    arrived: Option<Picture>,
+    /// Input ended (`flush`): every picture still owed comes without more.
+    flushing: bool,
 }
 
 impl FfmpegDecoder {
@@ -139,6 +144,8 @@ impl FfmpegDecoder {
             stamps: None,
             origin: None,
             pending: PendingSamples::default(),
+            arrived: None,
+            flushing: false,
         };
         d.start()?;
         Ok(d)
@@ -273,6 +280,7 @@ impl FfmpegDecoder {
             matrix: Matrix::Bt601,
             primaries: 2,
             transfer: 2,
+            chroma_location: 0,
         }
     }
 
@@ -287,14 +295,6 @@ impl FfmpegDecoder {
         self.pending.take(stamp).unwrap_or_default()
     }
 
-    fn ready(&mut self) -> Vec<DecodedFrame> {
-        let mut out = Vec::new();
-        while let Some(buf) = self.frames.as_ref().and_then(|rx| rx.try_recv().ok()) {
-            out.push(self.frame_from(buf));
-        }
-        out
-    }
-
     fn stop(&mut self) {
         self.stdin.take();
         self.sizes.take();
@@ -307,6 +307,8 @@ impl FfmpegDecoder {
         if let Some(r) = self.reader.take() {
             let _ = r.join();
         }
+        self.arrived = None;
+        self.flushing = false;
     }
 }
 
@@ -338,7 +340,7 @@ impl Decoder for FfmpegDecoder {
         Backend::Ffmpeg
     }
 
-    fn push(&mut self, sample: SampleIn<'_>) -> Result<Vec<DecodedFrame>, DecodeError> {
+    fn send(&mut self, sample: SampleIn<'_>) -> Result<(), DecodeError> {
         let sizes = match &mut self.vp9_sizes {
             Some(tracker) => tracker
                 .shown_sizes(sample.data)
@@ -374,26 +376,56 @@ impl Decoder for FfmpegDecoder {
         stdin
             .write_all(&packet)
             .and_then(|_| stdin.flush())
-            .map_err(|e| DecodeError::Ffmpeg(format!("ffmpeg stopped reading ({e})")))?;
-        Ok(self.ready())
+            .map_err(|e| DecodeError::Ffmpeg(format!("ffmpeg stopped reading ({e})")))
     }
 
-    fn flush(&mut self) -> Result<Vec<DecodedFrame>, DecodeError> {
+    fn receive(&mut self) -> Result<Output, DecodeError> {
+        let next = match self.arrived.take() {
+            Some(picture) => Ok(picture),
+            None => match &self.frames {
+                Some(rx) => rx.try_recv(),
+                None => Err(mpsc::TryRecvError::Disconnected),
+            },
+        };
+        match next {
+            Ok(picture) => Ok(Output::Picture(self.frame_from(picture))),
+            // Before the end of input, ffmpeg's parser holds the last
+            // sample until the next one: more input, not time, brings it.
+            Err(mpsc::TryRecvError::Empty) if self.flushing => Ok(Output::Later),
+            Err(mpsc::TryRecvError::Empty) => Ok(Output::NeedInput),
+            Err(mpsc::TryRecvError::Disconnected) if self.flushing => {
+                // Drained: ffmpeg has exited; a new one takes the next keyframe.
+                self.stop();
+                self.pending.clear();
+                self.start()?;
+                Ok(Output::NeedInput)
+            }
+            Err(mpsc::TryRecvError::Disconnected) => Err(DecodeError::Ffmpeg(
+                "ffmpeg stopped before its pictures came out".into(),
+            )),
+        }
+    }
+
+    fn wait(&mut self, timeout: std::time::Duration) -> bool {
+        if self.arrived.is_some() {
+            return true;
+        }
+        match self.frames.as_ref().map(|rx| rx.recv_timeout(timeout)) {
+            Some(Ok(picture)) => {
+                self.arrived = Some(picture);
+                true
+            }
+            Some(Err(mpsc::RecvTimeoutError::Timeout)) => false,
+            // The end of its output is news for `receive` too.
+            _ => true,
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), DecodeError> {
         self.stdin.take(); // end of input: ffmpeg drains and exits
         self.sizes.take(); // the reader ends after the sizes already sent
-        let mut out = Vec::new();
-        while let Some(buf) = self.frames.as_ref().and_then(|rx| rx.recv().ok()) {
-            out.push(self.frame_from(buf));
-        }
-        if let Some(mut c) = self.child.take() {
-            let _ = c.wait();
-        }
-        if let Some(r) = self.reader.take() {
-            let _ = r.join();
-        }
-        self.pending.clear();
-        self.start()?;
-        Ok(out)
+        self.flushing = true;
+        Ok(())
     }
 
     fn reset(&mut self) -> Result<(), DecodeError> {

@@ -110,6 +110,10 @@ pub struct DecodedFrame {
     /// `transfer_characteristics` of ISO/IEC 23091-2 (1 BT.709, 16 PQ,
     /// 18 HLG, 2 unspecified).
     pub transfer: u8,
+    /// Where subsampled chroma sits relative to luma, as ISO/IEC 23091-2
+    /// `ChromaSampleLocType` (0 left, the default; 1 center; 2 top-left):
+    /// a renderer that upsamples chroma by interpolation offsets by it.
+    pub chroma_location: u8,
 }
 
 /// One plane of a picture, as a GPU texture upload takes it.
@@ -320,6 +324,7 @@ mod tests {
             matrix: Matrix::Bt601,
             primaries: 2,
             transfer: 2,
+            chroma_location: 0,
         }
     }
 

@@ -1,9 +1,11 @@
 //! Decoding for reel: samples in, pictures out, behind one small interface
 //! the CLI, the native viewer and the web server share.
 //!
-//! - [`Decoder`]: push samples in decode order, get [`DecodedFrame`]s in
-//!   presentation order with their PTS; a bad sample is an error for that
-//!   sample only (the decoder resumes at the next keyframe).
+//! - [`Decoder`]: send samples in decode order, receive [`DecodedFrame`]s
+//!   in presentation order with their PTS — separate calls, so that a
+//!   decoder may deliver pictures later (the `ffmpeg` process here; the
+//!   browser's WebCodecs in the web viewer); a bad sample is an error for
+//!   that sample only (the decoder resumes at the next keyframe).
 //! - Backends, fastest first: FFmpeg's libavcodec loaded in-process at run
 //!   time where FFmpeg ≥ 5.1 is installed (every codec); AV1 with libdav1d
 //!   in-process (feature `dav1d`); H.264 with openh264 in-process (bundled,
@@ -56,7 +58,7 @@ mod pool;
 mod source;
 
 pub use backends::{default_backend, new_decoder, new_decoder_with, openh264_decodes};
-pub use decoder::{Backend, Decoder, DecoderOptions, SampleIn};
+pub use decoder::{Backend, Decoder, DecoderOptions, Output, SampleIn};
 pub use error::DecodeError;
 pub use frame::{ChromaLayout, DecodedFrame, Matrix, PlaneView};
 pub use frame_server::{FrameReply, FrameServer, ServerOptions, StreamFrames, StreamStats};

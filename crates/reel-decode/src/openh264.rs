@@ -10,7 +10,7 @@ use openh264::decoder::{DecodedYUV, Decoder as H264, DecoderConfig, Flush};
 use openh264::formats::YUVSource;
 
 use crate::DecodeError;
-use crate::decoder::{Backend, Decoder, PendingSamples, SampleIn};
+use crate::decoder::{Backend, PendingSamples, SampleIn, SyncDecoder};
 use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
 
 /// openh264 behind [`Decoder`].
@@ -56,6 +56,7 @@ fn copy_frame(yuv: &DecodedYUV<'_>, pts: i64) -> DecodedFrame {
         matrix: Matrix::Bt601,
         primaries: 2,
         transfer: 2,
+        chroma_location: 0,
     }
 }
 
@@ -70,7 +71,7 @@ impl OpenH264Decoder {
     }
 }
 
-impl Decoder for OpenH264Decoder {
+impl SyncDecoder for OpenH264Decoder {
     fn backend(&self) -> Backend {
         Backend::OpenH264
     }

@@ -3,11 +3,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::task::Poll;
 
 use reel_types::{Blob, VideoCodec};
 
 use crate::backends::{default_backend, new_decoder_with};
-use crate::decoder::{Backend, Decoder, DecoderOptions, SampleIn};
+use crate::decoder::{Backend, Decoder, DecoderOptions, MAX_SILENCE, Output, SampleIn, silent};
 use crate::{DecodeError, DecodedFrame};
 
 /// Default decoded-frame cache budget: 512 MiB.
@@ -36,6 +37,9 @@ pub struct SourceStats {
     pub cache_hits: u64,
     /// Sample bytes read through a [`SampleReader`] (lazily read sources).
     pub bytes_read: u64,
+    /// Times a lookup waited for an asynchronous decoder to deliver
+    /// pictures it owed (the `ffmpeg` process; never for in-process ones).
+    pub waits: u64,
 }
 
 /// Reads the bytes of samples that were appended without them
@@ -125,6 +129,8 @@ enum Lookup {
     Live(Option<Arc<DecodedFrame>>),
     /// Its sample yielded no picture.
     NoPicture(i64),
+    /// An asynchronous decoder still owes the picture.
+    Pending,
 }
 
 /// Frames of one video stream by presentation time.
@@ -158,6 +164,8 @@ pub struct FrameSource {
     in_flight: BTreeSet<i64>,
     options: DecoderOptions,
     open_ended: bool,
+    /// The decoder was told the samples ended and is handing out the rest.
+    flushing: bool,
     cache: FrameCache,
     stats: SourceStats,
 }
@@ -186,6 +194,7 @@ impl FrameSource {
             in_flight: BTreeSet::new(),
             options: DecoderOptions::default(),
             open_ended: false,
+            flushing: false,
             cache: FrameCache {
                 frames: HashMap::new(),
                 bytes: 0,
@@ -429,6 +438,32 @@ impl FrameSource {
     /// the RASL pictures of a CRA decoding starts at, or it is never meant
     /// to be shown) is not a frame: the one shown before it is returned.
     pub fn frame_at(&mut self, t: i64) -> Result<Option<Arc<DecodedFrame>>, DecodeError> {
+        let mut silence = std::time::Duration::ZERO;
+        loop {
+            if let Poll::Ready(frame) = self.poll_frame_at(t)? {
+                return Ok(frame);
+            }
+            // An asynchronous decoder owes the picture: wait for it.
+            self.stats.waits += 1;
+            let step = std::time::Duration::from_millis(100);
+            let decoder = self.decoder.as_mut().ok_or_else(no_decoder)?;
+            if !decoder.wait(step) {
+                silence += step;
+            }
+            if silence >= MAX_SILENCE {
+                return Err(silent(decoder.backend()));
+            }
+        }
+    }
+
+    /// [`frame_at`](Self::frame_at) without blocking: `Pending` while an
+    /// asynchronous decoder (the `ffmpeg` process; a browser's WebCodecs)
+    /// still owes the picture — ask again later (after [`Decoder::wait`],
+    /// or on the next UI frame where nothing may block).
+    pub fn poll_frame_at(
+        &mut self,
+        t: i64,
+    ) -> Result<Poll<Option<Arc<DecodedFrame>>>, DecodeError> {
         /// Samples in a row that may yield no picture before giving up.
         const MAX_DROPPED: usize = 16;
         let mut end = self.by_pts.partition_point(|(p, _)| *p <= t);
@@ -438,8 +473,9 @@ impl FrameSource {
                 break;
             };
             match self.decode_frame(position, end)? {
-                Lookup::Frame(frame) => return Ok(Some(frame)),
-                Lookup::Live(frame) => return Ok(frame),
+                Lookup::Frame(frame) => return Ok(Poll::Ready(Some(frame))),
+                Lookup::Live(frame) => return Ok(Poll::Ready(frame)),
+                Lookup::Pending => return Ok(Poll::Pending),
                 Lookup::NoPicture(pts) => {
                     dropped.get_or_insert(pts);
                     end = position;
@@ -453,7 +489,7 @@ impl FrameSource {
                 message: "the decoder produced no picture for this sample or the ones before it"
                     .into(),
             }),
-            None => Ok(None),
+            None => Ok(Poll::Ready(None)),
         }
     }
 
@@ -518,13 +554,29 @@ impl FrameSource {
                     None => Ok(Lookup::NoPicture(pts)),
                 };
             }
-            if self.next < self.samples.len() {
+            let at_end = self.next >= self.samples.len();
+            if self.flushing || (at_end && !self.open_ended) {
+                // The end of a finite stream (or a flush under way): the
+                // decoder hands out what it holds back, an asynchronous one
+                // when it is done.
+                let decoder = self.decoder.as_mut().ok_or_else(no_decoder)?;
+                if !self.flushing {
+                    decoder.flush()?;
+                    self.flushing = true;
+                }
+                if self.receive_ready()? {
+                    return Ok(Lookup::Pending);
+                }
+                // Drained: the checks above now find the picture or know
+                // it never came.
+                self.end_flush();
+            } else if !at_end {
                 // Bytes that cannot be read end the lookup; a sample the
                 // decoder refuses is reported once its frame is due.
                 if let Err(e) = self.push_next()? {
                     last_error = Some(e);
                 }
-            } else if self.open_ended {
+            } else {
                 // The newest samples of a live stream: the decoder holds
                 // frames back for reordering, and forcing them out would end
                 // its stream. Show the newest decoded frame ≤ t until then.
@@ -532,19 +584,33 @@ impl FrameSource {
                     return Err(e);
                 }
                 return Ok(Lookup::Live(self.newest_decoded_before(end)));
-            } else {
-                let decoder = self
-                    .decoder
-                    .as_mut()
-                    .ok_or_else(|| DecodeError::Setup("no decoder".into()))?;
-                for fr in decoder.flush()? {
+            }
+        }
+    }
+
+    /// After the decoder handed out its last picture: nothing is in flight
+    /// any more, and a drained decoder starts again at a keyframe.
+    fn end_flush(&mut self) {
+        self.flushing = false;
+        self.in_flight.clear();
+        self.started_at = None;
+    }
+
+    /// Moves the pictures the decoder has ready to the cache; whether it
+    /// still owes some that are not ready yet (an asynchronous decoder).
+    fn receive_ready(&mut self) -> Result<bool, DecodeError> {
+        let decoder = self.decoder.as_mut().ok_or_else(no_decoder)?;
+        loop {
+            match decoder.receive()? {
+                Output::Picture(fr) => {
+                    // Pictures leave in presentation order: any earlier PTS
+                    // still pending was dropped by the decoder and will not come.
+                    self.in_flight = self.in_flight.split_off(&fr.pts);
+                    self.in_flight.remove(&fr.pts);
                     self.cache.insert(fr);
                 }
-                // Nothing is in flight any more: the checks above now find
-                // the picture or know it never came.
-                self.in_flight.clear();
-                // A drained decoder starts again at a keyframe.
-                self.started_at = None;
+                Output::Later => return Ok(true),
+                Output::NeedInput => return Ok(false),
             }
         }
     }
@@ -569,37 +635,44 @@ impl FrameSource {
                 return Err(e);
             }
         };
-        let decoder = self
-            .decoder
-            .as_mut()
-            .ok_or_else(|| DecodeError::Setup("no decoder".into()))?;
+        let decoder = self.decoder.as_mut().ok_or_else(no_decoder)?;
         self.next += 1;
         self.stats.samples_decoded += 1;
         self.in_flight.insert(pts);
-        let frames = match decoder.push(SampleIn {
+        if let Err(e) = decoder.send(SampleIn {
             data: data.as_slice(),
             pts,
             is_keyframe,
         }) {
-            Ok(frames) => frames,
-            Err(e) => return Ok(Err(e)),
-        };
-        for fr in frames {
-            // Pictures leave in presentation order: any earlier PTS still
-            // pending was dropped by the decoder and will not come.
-            self.in_flight = self.in_flight.split_off(&fr.pts);
-            self.in_flight.remove(&fr.pts);
-            self.cache.insert(fr);
+            return Ok(Err(e));
         }
-        Ok(Ok(()))
+        // A failure the decoder finds later is the sample's too.
+        Ok(self.receive_ready().map(|_| ()))
     }
 
     /// Prefetch: decodes up to `max_samples` more samples along the
     /// decoder's current path while they belong to frames up to `until`,
     /// so that playing on finds them cached. Returns how many it decoded
-    /// (0: nothing left to do before `until`). Decode errors are left for
+    /// (0: nothing left to do before `until`; while an asynchronous decoder
+    /// hands out the end of the stream, 1 for each turn it is owed more). Decode errors are left for
     /// [`frame_at`](Self::frame_at) to report when the frame is asked for.
     pub fn decode_ahead(&mut self, until: i64, max_samples: usize) -> usize {
+        if self.flushing {
+            // An asynchronous decoder handing out the end of the stream
+            // after a lookup took the picture it wanted: collect the rest
+            // here, waiting a little for them (a FrameServer's requests do
+            // not wait for this lock).
+            match self.receive_ready() {
+                Ok(true) => {
+                    if let Some(decoder) = self.decoder.as_mut() {
+                        decoder.wait(std::time::Duration::from_millis(10));
+                    }
+                    return 1;
+                }
+                _ => self.end_flush(),
+            }
+            return 0;
+        }
         let mut pushed = 0;
         // Frames up to `until` are still to come from samples not pushed
         // yet, or held inside the decoder (reordering, frame threads).
@@ -610,6 +683,7 @@ impl FrameSource {
         while pushed < max_samples
             && self.decoder.is_some()
             && self.started_at.is_some()
+            && !self.flushing
             && self.next < self.samples.len()
             && wanted(self)
         {
@@ -654,8 +728,13 @@ impl FrameSource {
         self.next = key;
         self.started_at = Some(key);
         self.in_flight.clear();
+        self.flushing = false;
         Ok(())
     }
+}
+
+fn no_decoder() -> DecodeError {
+    DecodeError::Setup("no decoder".into())
 }
 
 /// Reads samples of a video file's first video track on demand.

@@ -10,7 +10,7 @@ use super::{
     PADDING, api, error_text, find_decoder, set_option,
 };
 use crate::DecodeError;
-use crate::decoder::{Backend, Decoder, DecoderOptions, PendingSamples, SampleIn};
+use crate::decoder::{Backend, DecoderOptions, PendingSamples, SampleIn, SyncDecoder};
 use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
 
 /// `AVERROR(EAGAIN)`: the decoder wants the other call first.
@@ -247,6 +247,7 @@ unsafe fn copy_frame(api: &Api, f: &AvFrameHead) -> Result<DecodedFrame, String>
         matrix: Matrix::Bt601,
         primaries: 2,
         transfer: 2,
+        chroma_location: 0,
     };
     let bps = if l.bit_depth > 8 { 2 } else { 1 };
     let sizes = [
@@ -271,7 +272,7 @@ unsafe fn copy_frame(api: &Api, f: &AvFrameHead) -> Result<DecodedFrame, String>
     Ok(frame)
 }
 
-impl Decoder for LibavDecoder {
+impl SyncDecoder for LibavDecoder {
     fn backend(&self) -> Backend {
         Backend::Libav
     }

@@ -178,7 +178,8 @@ impl Sps {
                 }
             }
             if r.bit()? {
-                r.ue()?;
+                // chroma_loc_info: top field, then bottom field
+                color.chroma_location = r.ue()?.min(5) as u8;
                 r.ue()?;
             }
             if r.bit()? {

@@ -67,6 +67,11 @@ pub(crate) fn color(r: &mut BitReader<'_>, poc_lsb_bits: u32) -> Result<ColorInf
             color.matrix = r.bits(8)? as u8;
         }
     }
+    // chroma_loc_info (top field, then bottom): read only as far as the
+    // VUI goes, so a short one keeps the colour description above.
+    if r.bit().unwrap_or(false) {
+        color.chroma_location = r.ue().map_or(0, |v| v.min(5) as u8);
+    }
     Ok(color)
 }
 

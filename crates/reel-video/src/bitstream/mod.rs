@@ -42,6 +42,11 @@ pub struct ColorInfo {
     pub matrix: u8,
     /// Full-range (0–255) rather than limited (16–235) samples.
     pub full_range: bool,
+    /// Where 4:2:0 chroma samples sit: ISO/IEC 23091-2
+    /// `ChromaSampleLocType` (0 left — between two luma rows, on the left
+    /// column; the default of H.264/H.265/VP9 and MPEG-2; 1 center, as JPEG;
+    /// 2 top-left, as BT.2020 and AV1's "colocated").
+    pub chroma_location: u8,
 }
 
 impl Default for ColorInfo {
@@ -51,6 +56,7 @@ impl Default for ColorInfo {
             transfer: 2,
             matrix: 2,
             full_range: false,
+            chroma_location: 0,
         }
     }
 }
@@ -131,6 +137,9 @@ pub fn stream_info(codec: VideoCodec, sample: &[u8]) -> Option<StreamInfo> {
         VideoCodec::AV1 => {
             let obu = av1::sequence_header_obu(sample)?;
             let s = av1::SequenceHeader::parse(obu.payload).ok()?;
+            // chroma_sample_position: 1 vertical (= left), 2 colocated (=
+            // top-left), 0 unknown (taken as left, as dav1d renders it).
+            let chroma_location = if s.chroma_sample_position == 2 { 2 } else { 0 };
             let chroma = match (s.monochrome, s.subsampling_x, s.subsampling_y) {
                 (true, _, _) => "4:0:0",
                 (_, true, true) => "4:2:0",
@@ -144,7 +153,10 @@ pub fn stream_info(codec: VideoCodec, sample: &[u8]) -> Option<StreamInfo> {
                 bit_depth: s.bit_depth,
                 chroma_format: chroma,
                 max_num_reorder_frames: 0,
-                color: s.color,
+                color: ColorInfo {
+                    chroma_location,
+                    ..s.color
+                },
             })
         }
         VideoCodec::VP8 => {
