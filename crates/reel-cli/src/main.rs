@@ -18,6 +18,8 @@ mod print;
 mod time_arg;
 mod transcode;
 mod video_info;
+#[cfg(feature = "viewer")]
+mod view;
 
 /// Log, store and inspect camera images and video.
 #[derive(Parser)]
@@ -129,6 +131,10 @@ enum Command {
         #[arg(long, short)]
         out: PathBuf,
     },
+    /// Open the viewer on recordings and video files: a view per image or
+    /// video entity, a timeline to play and scrub.
+    #[cfg(feature = "viewer")]
+    View(view::ViewArgs),
     /// Log a synthetic camera in every form to a recording and say how to look at it.
     Demo {
         /// Where to write the recording.
@@ -212,6 +218,8 @@ fn main() -> ExitCode {
         } => print::run(&file, entity.as_deref(), limit),
         Command::Demo { out, frames } => demo::run(&out, frames),
         Command::Frame(args) => frame::run(args),
+        #[cfg(feature = "viewer")]
+        Command::View(args) => view::run(args),
         Command::Transcode {
             file,
             entity,

@@ -6,7 +6,7 @@ use dav1d::{Decoder as Dav1d, Error as DavError, PixelLayout, PlanarImageCompone
 
 use crate::DecodeError;
 use crate::decoder::{Backend, DecoderOptions, SampleIn, SyncDecoder};
-use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
+use reel_types::picture::{ChromaLayout, DecodedFrame, Matrix};
 
 /// libdav1d behind [`Decoder`]; pictures carry their sample's timestamp.
 pub struct Dav1dDecoder {

@@ -24,7 +24,7 @@ use reel_video::bitstream::vp9_sizes::FrameSizes;
 
 use crate::DecodeError;
 use crate::decoder::{Backend, Decoder, Output, PendingSamples, SampleIn};
-use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
+use reel_types::picture::{ChromaLayout, DecodedFrame, Matrix};
 
 /// The ffmpeg to run: `REEL_FFMPEG`, else `ffmpeg` on `PATH`.
 pub fn ffmpeg_path() -> String {

@@ -11,7 +11,7 @@ use openh264::formats::YUVSource;
 
 use crate::DecodeError;
 use crate::decoder::{Backend, PendingSamples, SampleIn, SyncDecoder};
-use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
+use reel_types::picture::{ChromaLayout, DecodedFrame, Matrix};
 
 /// openh264 behind [`Decoder`].
 pub struct OpenH264Decoder {

@@ -29,6 +29,7 @@ mod error;
 pub mod guard;
 mod image;
 pub mod media_type;
+pub mod picture;
 mod time;
 pub mod video;
 

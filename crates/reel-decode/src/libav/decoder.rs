@@ -11,7 +11,7 @@ use super::{
 };
 use crate::DecodeError;
 use crate::decoder::{Backend, DecoderOptions, PendingSamples, SampleIn, SyncDecoder};
-use crate::frame::{ChromaLayout, DecodedFrame, Matrix};
+use reel_types::picture::{ChromaLayout, DecodedFrame, Matrix};
 
 /// `AVERROR(EAGAIN)`: the decoder wants the other call first.
 const ERROR_AGAIN: c_int = if cfg!(target_os = "macos") { -35 } else { -11 };
@@ -339,7 +339,7 @@ impl Drop for LibavDecoder {
 #[cfg(test)]
 mod tests {
     use super::layout;
-    use crate::frame::ChromaLayout;
+    use reel_types::picture::ChromaLayout;
 
     #[test]
     fn pixel_formats_by_name() {

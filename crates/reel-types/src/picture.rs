@@ -1,5 +1,7 @@
 //! Decoded pictures: planar YUV in the stream's own chroma layout and bit
-//! depth, with its color description, and RGB conversion.
+//! depth, with its color description, and RGB conversion. Here, in the data
+//! model, rather than with the decoders: the viewer draws them on every
+//! target (the browser's WebCodecs frames included) without the decoders.
 
 /// How Y'CbCr values map to RGB.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

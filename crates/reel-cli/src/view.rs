@@ -1,0 +1,115 @@
+//! `reel view`: the viewer window on recordings and video files.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use reel_viewer::{Settled, StartAt, ViewerOptions};
+
+/// Arguments of `reel view`.
+#[derive(Args)]
+pub struct ViewArgs {
+    /// Recordings (.reel) and video files (MP4, MOV, MKV, WebM, IVF); more
+    /// can be dropped on the window.
+    files: Vec<PathBuf>,
+    /// Only views of entities under this path (e.g. /camera).
+    #[arg(long, short)]
+    entity: Option<String>,
+    /// Open with the cursor at this time on the first duration or
+    /// timestamp timeline (a timestamp timeline counts from its first row),
+    /// e.g. 12.5s.
+    #[arg(long, value_parser = crate::time_arg::parse_ns, conflicts_with = "seq")]
+    time: Option<i64>,
+    /// Open with the cursor at this position of a timeline, e.g. frame=300.
+    #[arg(long)]
+    seq: Option<String>,
+    /// Follow files still being written: new rows show as they are
+    /// appended, the cursor at the live edge.
+    #[arg(long)]
+    follow: bool,
+    /// Once every view shows its picture, save the window as this PNG,
+    /// print each view's picture rectangle (JSON lines), and exit.
+    #[arg(long)]
+    screenshot: Option<PathBuf>,
+}
+
+pub fn run(args: ViewArgs) -> anyhow::Result<()> {
+    let start = match (args.time, &args.seq) {
+        (Some(ns), _) => Some(StartAt::Seconds(ns as f64 / 1e9)),
+        (None, Some(seq)) => {
+            let (name, value) = seq
+                .split_once('=')
+                .context("--seq takes NAME=VALUE, e.g. frame=300")?;
+            let value = value
+                .trim()
+                .parse()
+                .with_context(|| format!("--seq {seq}: {value:?} is not a whole number"))?;
+            Some(StartAt::Sequence {
+                timeline: name.trim().to_owned(),
+                value,
+            })
+        }
+        (None, None) => None,
+    };
+    for f in &args.files {
+        if !f.exists() {
+            bail!("{}: no such file", f.display());
+        }
+    }
+    if !reel_viewer::native::display_available() {
+        bail!(
+            "no display to open the viewer on (DISPLAY and WAYLAND_DISPLAY are unset); \
+             on a machine without one, run it under Xvfb: xvfb-run reel view …"
+        );
+    }
+    let (tx, rx) = mpsc::channel::<Settled>();
+    let when_settled = args.screenshot.is_some().then(|| {
+        Box::new(move |settled: Settled| {
+            let _ = tx.send(settled);
+        }) as reel_viewer::app::SettledHook
+    });
+    let options = ViewerOptions {
+        start,
+        entity: args.entity,
+        follow: args.follow,
+        when_settled,
+    };
+    reel_viewer::native::run(&args.files, options).map_err(anyhow::Error::msg)?;
+    if let Some(path) = &args.screenshot {
+        let settled = rx
+            .try_recv()
+            .context("the window closed before every view showed its picture")?;
+        save_png(path, &settled)?;
+        for (entity, rect, error) in &settled.views {
+            println!(
+                "{}",
+                serde_json::json!({ "entity": entity, "rect": rect, "error": error })
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The window's pixels as an RGB PNG (temp + rename).
+fn save_png(path: &Path, settled: &Settled) -> anyhow::Result<()> {
+    let image = &settled.image;
+    let [w, h] = image.size;
+    let mut rgb = Vec::with_capacity(w * h * 3);
+    for p in &image.pixels {
+        rgb.extend_from_slice(&[p.r(), p.g(), p.b()]);
+    }
+    let tmp = path.with_extension("png.tmp");
+    {
+        let file = std::fs::File::create(&tmp)
+            .with_context(|| format!("{}: cannot create", tmp.display()))?;
+        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), w as u32, h as u32);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(&rgb)?;
+        writer.finish()?;
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,608 @@
+//! The viewer's window: entity tree, grid of views, selection panel and
+//! time panel, over any [`Recording`].
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use eframe::egui::{self, Rect, vec2};
+
+use crate::gpu::{SharedRenderer, YuvRenderer};
+use crate::layout::grid;
+use crate::recording::{EntityKind, Recording, SampleMark};
+use crate::time::{TimeCursor, TimelineSummary, WhenBehind};
+use crate::time_panel::{self, TimePanelInput};
+use crate::view::ViewState;
+
+/// Where the cursor starts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StartAt {
+    /// Seconds on the first duration or timestamp timeline (a timestamp
+    /// timeline counts from its first row).
+    Seconds(f64),
+    /// A value on a named timeline.
+    Sequence {
+        /// The timeline.
+        timeline: String,
+        /// The value.
+        value: i64,
+    },
+}
+
+/// What the window looked like once every view had its picture: for tests
+/// and documentation screenshots.
+pub struct Settled {
+    /// The window's pixels.
+    pub image: Arc<egui::ColorImage>,
+    /// Each view: its entity, the picture's rectangle in the image's pixels
+    /// (`None`: nothing drawn), and the error it shows.
+    pub views: Vec<(String, Option<[f32; 4]>, Option<String>)>,
+}
+
+/// Opens a dropped or chosen file.
+pub type Opener = Box<dyn FnMut(&Path) -> Result<Box<dyn Recording>, String>>;
+
+/// Called once with [`Settled`].
+pub type SettledHook = Box<dyn FnOnce(Settled) + Send>;
+
+/// Options of the window.
+#[derive(Default)]
+pub struct ViewerOptions {
+    /// Where the cursor starts.
+    pub start: Option<StartAt>,
+    /// Only entities whose path starts with this.
+    pub entity: Option<String>,
+    /// Follow the live edge of files still being written.
+    pub follow: bool,
+    /// Take a screenshot once every view is settled, hand it over and
+    /// close the window.
+    pub when_settled: Option<SettledHook>,
+}
+
+/// The viewer.
+pub struct ViewerApp {
+    recordings: Vec<Box<dyn Recording>>,
+    views: Vec<ViewState>,
+    cursor: TimeCursor,
+    renderer: SharedRenderer,
+    options: ViewerOptions,
+    opener: Option<Opener>,
+    /// Errors of files that did not open, shown until dismissed.
+    messages: Vec<String>,
+    maximized: Option<usize>,
+    selected: Option<usize>,
+    started: bool,
+    last_refresh: f64,
+    settled_frames: u32,
+    screenshot_requested: bool,
+    /// UI frame times (s), newest last, for the status line.
+    frame_times: std::collections::VecDeque<f32>,
+    marks: Option<(String, usize, Arc<Vec<i64>>)>,
+}
+
+impl ViewerApp {
+    /// A window over `recordings`; `opener` opens files dropped on it.
+    pub fn new(
+        recordings: Vec<Box<dyn Recording>>,
+        options: ViewerOptions,
+        opener: Option<Opener>,
+    ) -> Self {
+        let mut app = Self {
+            recordings: Vec::new(),
+            views: Vec::new(),
+            cursor: TimeCursor::default(),
+            renderer: Arc::new(Mutex::new(YuvRenderer::default())),
+            options,
+            opener,
+            messages: Vec::new(),
+            maximized: None,
+            selected: None,
+            started: false,
+            last_refresh: 0.0,
+            settled_frames: 0,
+            screenshot_requested: false,
+            frame_times: Default::default(),
+            marks: None,
+        };
+        for r in recordings {
+            app.add_recording(r);
+        }
+        app
+    }
+
+    /// Shows `message` above the views until dismissed.
+    pub fn report(&mut self, message: String) {
+        self.messages.push(message);
+    }
+
+    fn add_recording(&mut self, recording: Box<dyn Recording>) {
+        let index = self.recordings.len();
+        for (i, e) in recording.entities().iter().enumerate() {
+            if let Some(prefix) = &self.options.entity
+                && !e.path.starts_with(prefix.as_str())
+            {
+                continue;
+            }
+            let key = format!("{}#{}:{}", index, recording.name(), e.path);
+            self.views.push(ViewState::new(index, i, key));
+        }
+        for w in recording.warnings() {
+            self.messages.push(format!("{}: {w}", recording.name()));
+        }
+        self.recordings.push(recording);
+        self.marks = None;
+        if self.cursor.timeline.is_none() {
+            self.started = false;
+        }
+    }
+
+    /// Every timeline, spans merged across recordings by name.
+    fn timelines(&self) -> Vec<TimelineSummary> {
+        let mut all: Vec<TimelineSummary> = Vec::new();
+        for r in &self.recordings {
+            for t in r.timelines() {
+                match all.iter_mut().find(|a| a.name == t.name) {
+                    Some(a) => {
+                        a.min = a.min.min(t.min);
+                        a.max = a.max.max(t.max);
+                    }
+                    None => all.push(t),
+                }
+            }
+        }
+        all
+    }
+
+    /// Puts the cursor where the options say, once there is a timeline.
+    fn start(&mut self, timelines: &[TimelineSummary]) {
+        if self.started || timelines.is_empty() {
+            return;
+        }
+        self.started = true;
+        let non_sequence = || {
+            timelines
+                .iter()
+                .find(|t| t.typ != reel_types::TimeType::Sequence)
+        };
+        match &self.options.start {
+            Some(StartAt::Seconds(s)) => {
+                if let Some(tl) = non_sequence().or(timelines.first()) {
+                    self.cursor.set_timeline(tl.clone());
+                    let t = match tl.typ {
+                        reel_types::TimeType::Sequence => s.round() as i64,
+                        reel_types::TimeType::TimestampNs => tl.min + (s * 1e9).round() as i64,
+                        reel_types::TimeType::DurationNs => (s * 1e9).round() as i64,
+                    };
+                    self.cursor.seek(t);
+                }
+            }
+            Some(StartAt::Sequence { timeline, value }) => {
+                match timelines.iter().find(|t| &t.name == timeline) {
+                    Some(tl) => {
+                        self.cursor.set_timeline(tl.clone());
+                        self.cursor.seek(*value);
+                    }
+                    None => self.messages.push(format!(
+                        "no timeline {timeline} (timelines: {})",
+                        timelines
+                            .iter()
+                            .map(|t| t.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                }
+            }
+            None => {
+                // A duration/timestamp clock plays in real time; else the first.
+                if let Some(tl) = non_sequence().or(timelines.first()) {
+                    self.cursor.set_timeline(tl.clone());
+                }
+                if self.options.follow {
+                    self.cursor.home(true);
+                }
+            }
+        }
+    }
+
+    /// Sorted times of every row of every view on the driving timeline.
+    fn marks(&mut self) -> Arc<Vec<i64>> {
+        let Some(name) = self.cursor.timeline.as_ref().map(|t| t.name.clone()) else {
+            return Arc::default();
+        };
+        let generation = self.recordings.len();
+        if let Some((n, g, m)) = &self.marks
+            && *n == name
+            && *g == generation
+        {
+            return m.clone();
+        }
+        let mut all = Vec::new();
+        for v in &self.views {
+            let r = &mut self.recordings[v.recording];
+            if r.entities()[v.entity].timelines.contains(&name) {
+                all.extend(r.times(v.entity, &name).iter().copied());
+            }
+        }
+        all.sort_unstable();
+        all.dedup();
+        let marks = Arc::new(all);
+        self.marks = Some((name, generation, marks.clone()));
+        marks
+    }
+
+    fn handle_keys(&mut self, ctx: &egui::Context, marks: &[i64]) {
+        // Keys go to the time panel unless a text field has focus.
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        ctx.input(|i| {
+            if i.key_pressed(egui::Key::Space) {
+                self.cursor.playing = !self.cursor.playing;
+            }
+            if i.key_pressed(egui::Key::ArrowRight) {
+                self.cursor.step(marks, true);
+            }
+            if i.key_pressed(egui::Key::ArrowLeft) {
+                self.cursor.step(marks, false);
+            }
+            if i.key_pressed(egui::Key::Home) {
+                self.cursor.home(false);
+            }
+            if i.key_pressed(egui::Key::End) {
+                self.cursor.home(true);
+            }
+            if i.key_pressed(egui::Key::Escape) {
+                self.maximized = None;
+            }
+        });
+    }
+
+    /// Asks every view's recording for its picture at the cursor.
+    fn request_pictures(&mut self, now: f64) {
+        let Some(tl) = self.cursor.timeline.clone() else {
+            return;
+        };
+        let lookahead = self.cursor.playing.then(|| match tl.typ {
+            reel_types::TimeType::Sequence => 30,
+            _ => 1_000_000_000,
+        });
+        for (i, v) in self.views.iter_mut().enumerate() {
+            let visible = self.maximized.is_none_or(|m| m == i);
+            let r = &mut self.recordings[v.recording];
+            let entity = &r.entities()[v.entity];
+            let reply = if entity.timelines.contains(&tl.name) {
+                r.request(v.entity, &tl.name, self.cursor.time, lookahead, visible, v.range)
+            } else {
+                crate::recording::PictureReply {
+                    error: Some(format!(
+                        "not on timeline {} (on: {})",
+                        tl.name,
+                        entity.timelines.join(", ")
+                    )),
+                    ..Default::default()
+                }
+            };
+            v.update(reply, now);
+        }
+    }
+
+    /// Moves the clock if playing: it waits while a visible video view's
+    /// frame is not decoded yet (or goes on and counts the frames skipped).
+    fn play(&mut self, dt: f64, marks: &[i64]) -> Option<String> {
+        if !self.cursor.playing {
+            return None;
+        }
+        let behind = self
+            .views
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.maximized.is_none_or(|m| m == *i))
+            .any(|(_, v)| v.reply.pending && !v.reply.exact);
+        let mut status = None;
+        if behind && self.cursor.when_behind == WhenBehind::Wait {
+            return Some("buffering".into());
+        }
+        if behind {
+            status = Some("behind: skipping".into());
+        }
+        let before = self.cursor.time;
+        if self.cursor.advance(dt) {
+            let after = self.cursor.time;
+            for v in &mut self.views {
+                let r = &mut self.recordings[v.recording];
+                if !r.entities()[v.entity].kind.is_video() {
+                    continue;
+                }
+                v.count_shown();
+                // Frames whose time was passed over without being shown.
+                let due = marks.partition_point(|t| *t <= after)
+                    - marks.partition_point(|t| *t <= before).min(marks.len());
+                if due > 1 {
+                    v.dropped += (due - 1) as u64;
+                }
+            }
+        }
+        status
+    }
+
+    fn entity_tree(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Entities");
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for (ri, r) in self.recordings.iter().enumerate() {
+                ui.label(egui::RichText::new(r.name()).strong());
+                for (vi, v) in self.views.iter().enumerate() {
+                    if v.recording != ri {
+                        continue;
+                    }
+                    let e = &r.entities()[v.entity];
+                    let text = format!("{}  {}  {}", e.path, e.kind.name(), e.details);
+                    if ui
+                        .selectable_label(self.selected == Some(vi), text)
+                        .clicked()
+                    {
+                        self.selected = Some(vi);
+                    }
+                }
+            }
+            if self.recordings.is_empty() {
+                ui.label("Drop a recording (.reel) or a video file (MP4, MOV, MKV, WebM, IVF) here.");
+            }
+        });
+    }
+
+    fn selection_panel(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Selection");
+        let Some(vi) = self.selected.filter(|v| *v < self.views.len()) else {
+            ui.label("Click a view or an entity.");
+            return;
+        };
+        let (ri, ei) = (self.views[vi].recording, self.views[vi].entity);
+        let details = self.recordings[ri].details(ei);
+        let kind = self.recordings[ri].entities()[ei].kind;
+        egui::Grid::new("details").striped(true).show(ui, |ui| {
+            for (k, v) in details {
+                ui.label(k);
+                ui.label(v);
+                ui.end_row();
+            }
+            let v = &self.views[vi];
+            if kind.is_video() {
+                ui.label("shown while playing");
+                ui.label(v.shown.to_string());
+                ui.end_row();
+                ui.label("dropped while playing");
+                ui.label(v.dropped.to_string());
+                ui.end_row();
+            }
+            let r = self.renderer.lock().unwrap_or_else(|e| e.into_inner());
+            ui.label("GPU plane textures");
+            ui.label(format!("{:.1} MB", r.texture_bytes as f64 / 1e6));
+            ui.end_row();
+        });
+        if matches!(kind, EntityKind::Image) {
+            let v = &mut self.views[vi];
+            let mut on = v.range.is_some();
+            ui.checkbox(&mut on, "value range for 16-bit / float gray");
+            if on {
+                let range = v.range.get_or_insert(crate::picture::ValueRange {
+                    min: 0.0,
+                    max: 65535.0,
+                });
+                ui.add(egui::DragValue::new(&mut range.min).prefix("black "));
+                ui.add(egui::DragValue::new(&mut range.max).prefix("white "));
+            } else {
+                v.range = None;
+            }
+        }
+        let v = &mut self.views[vi];
+        ui.checkbox(&mut v.one_to_one, "1:1 pixels (double-click a view: fit)");
+    }
+
+    fn views_grid(&mut self, ui: &mut egui::Ui, now: f64) {
+        let area = ui.available_rect_before_wrap();
+        let shown: Vec<usize> = match self.maximized {
+            Some(m) if m < self.views.len() => vec![m],
+            _ => (0..self.views.len()).collect(),
+        };
+        let aspect = shown
+            .iter()
+            .find_map(|i| self.views[*i].reply.picture.as_ref())
+            .map(|p| {
+                let [w, h] = p.size();
+                w as f32 / h.max(1) as f32
+            })
+            .unwrap_or(16.0 / 9.0);
+        let (cols, rows) = grid(shown.len(), aspect, area.width(), area.height());
+        let cell = vec2(area.width() / cols as f32, area.height() / rows as f32);
+        for (n, &vi) in shown.iter().enumerate() {
+            let (c, r) = (n % cols, n / cols);
+            let rect = Rect::from_min_size(
+                area.min + vec2(c as f32 * cell.x, r as f32 * cell.y),
+                cell,
+            )
+            .shrink(2.0);
+            let label = {
+                let v = &self.views[vi];
+                let rec = &self.recordings[v.recording];
+                let e = &rec.entities()[v.entity];
+                if self.recordings.len() > 1 {
+                    format!("{} {}", rec.name(), e.path)
+                } else {
+                    e.path.clone()
+                }
+            };
+            let response = self.views[vi].show(ui, rect, &self.renderer, now, &label);
+            if response.clicked() {
+                self.selected = Some(vi);
+            }
+            // Maximise / restore from the title bar's corner.
+            let button = Rect::from_min_size(rect.right_top() + vec2(-34.0, 0.0), vec2(32.0, 18.0));
+            let text = if self.maximized.is_some() { "grid" } else { "max" };
+            if ui.put(button, egui::Button::new(text).small()).clicked() {
+                self.maximized = if self.maximized.is_some() { None } else { Some(vi) };
+            }
+        }
+        ui.allocate_rect(area, egui::Sense::hover());
+    }
+
+    fn open_dropped(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<_> = ctx.input(|i| i.raw.dropped_files.clone());
+        for file in dropped {
+            // On the web a dropped file has no path; it will open from its bytes.
+            let path = file.path().to_path_buf();
+            match self.opener.as_mut() {
+                Some(open) => match open(&path) {
+                    Ok(r) => self.add_recording(r),
+                    Err(e) => self.messages.push(e),
+                },
+                None => self
+                    .messages
+                    .push(format!("{}: this viewer cannot open files", path.display())),
+            }
+        }
+    }
+
+    /// Once every view is settled for a few frames: the screenshot hook.
+    fn check_settled(&mut self, ctx: &egui::Context) {
+        if self.options.when_settled.is_none() || self.screenshot_requested {
+            return;
+        }
+        let settled = self.started && self.views.iter().all(ViewState::settled);
+        self.settled_frames = if settled { self.settled_frames + 1 } else { 0 };
+        // A few frames: textures uploaded and drawn, layout stable.
+        if self.settled_frames < 3 {
+            return;
+        }
+        self.screenshot_requested = true;
+        let ppp = ctx.pixels_per_point();
+        let views: Vec<_> = self
+            .views
+            .iter()
+            .map(|v| {
+                let rect = v.picture_rect.and_then(|r| {
+                    v.view_rect.map(|clip| {
+                        let r = r.intersect(clip);
+                        [r.min.x * ppp, r.min.y * ppp, r.max.x * ppp, r.max.y * ppp]
+                    })
+                });
+                let path = self.recordings[v.recording].entities()[v.entity].path.clone();
+                (path, rect, v.reply.error.clone())
+            })
+            .collect();
+        let hook = self.options.when_settled.take();
+        let ctx2 = ctx.clone();
+        ctx.request_screenshot(move |image| {
+            if let Some(hook) = hook {
+                hook(Settled { image, views });
+            }
+            ctx2.send_viewport_cmd(egui::ViewportCommand::Close);
+            ctx2.request_repaint();
+        });
+        ctx.request_repaint();
+    }
+}
+
+impl eframe::App for ViewerApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let (now, dt) = ctx.input(|i| (i.time, f64::from(i.stable_dt.min(0.1))));
+        self.frame_times.push_back(dt as f32);
+        if self.frame_times.len() > 120 {
+            self.frame_times.pop_front();
+        }
+        self.open_dropped(&ctx);
+        if now - self.last_refresh > 0.25 {
+            self.last_refresh = now;
+            let mut grew = false;
+            for r in &mut self.recordings {
+                grew |= r.refresh();
+            }
+            if grew {
+                self.marks = None;
+                let at_edge = self
+                    .cursor
+                    .timeline
+                    .as_ref()
+                    .is_some_and(|t| self.cursor.time >= t.max);
+                let timelines = self.timelines();
+                if let Some(t) = self
+                    .cursor
+                    .timeline
+                    .as_ref()
+                    .and_then(|c| timelines.iter().find(|t| t.name == c.name))
+                {
+                    self.cursor.update_span(t.min, t.max);
+                    if self.options.follow && at_edge {
+                        self.cursor.home(true);
+                    }
+                }
+            }
+        }
+        let timelines = self.timelines();
+        self.start(&timelines);
+        let marks = self.marks();
+        self.handle_keys(&ctx, &marks);
+        let status = self.play(dt, &marks);
+        self.request_pictures(now);
+
+        let samples: Option<(String, Arc<Vec<SampleMark>>)> = self.selected.and_then(|vi| {
+            let v = self.views.get(vi)?;
+            let tl = self.cursor.timeline.as_ref()?.name.clone();
+            let r = &mut self.recordings[v.recording];
+            let e = &r.entities()[v.entity];
+            if !(e.kind.is_video() && e.timelines.contains(&tl)) {
+                return None;
+            }
+            let name = e.path.clone();
+            Some((name, r.samples(v.entity, &tl)))
+        });
+        let mut sorted: Vec<f32> = self.frame_times.iter().copied().collect();
+        sorted.sort_by(f32::total_cmp);
+        let p50 = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0) * 1000.0;
+        let status = format!(
+            "{}  UI frame {p50:.1} ms",
+            status.unwrap_or_default()
+        );
+        egui::Panel::bottom("time").show(ui, |ui| {
+            time_panel::show(
+                ui,
+                &mut self.cursor,
+                &TimePanelInput {
+                    timelines: &timelines,
+                    marks: &marks,
+                    samples: samples.as_ref().map(|(n, s)| (n.as_str(), s.as_slice())),
+                    status,
+                },
+            );
+        });
+        egui::Panel::left("entities")
+            .default_size(260.0)
+            .resizable(true)
+            .show(ui, |ui| self.entity_tree(ui));
+        egui::Panel::right("selection")
+            .default_size(260.0)
+            .resizable(true)
+            .show(ui, |ui| self.selection_panel(ui));
+        if !self.messages.is_empty() {
+            egui::Panel::top("messages").show(ui, |ui| {
+                let mut dismiss = false;
+                for m in &self.messages {
+                    ui.colored_label(egui::Color32::from_rgb(255, 160, 160), m);
+                }
+                if ui.button("dismiss").clicked() {
+                    dismiss = true;
+                }
+                if dismiss {
+                    self.messages.clear();
+                }
+            });
+        }
+        egui::CentralPanel::no_frame().show(ui, |ui| self.views_grid(ui, now));
+        self.check_settled(&ctx);
+        // Keep painting while anything moves or waits.
+        if self.cursor.playing || self.views.iter().any(|v| v.reply.pending) {
+            ctx.request_repaint();
+        } else {
+            ctx.request_repaint_after(std::time::Duration::from_millis(250));
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The viewer on a desktop: files opened from disk, decoded on reel's
+//! frame server (one pool of threads for every stream), images decoded on
+//! the image loader's thread. Nothing here runs on the UI's paint path but
+//! index lookups and replies already decoded.
+
+mod recording_file;
+mod video_file;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use reel_decode::{FrameServer, ServerOptions};
+
+use crate::app::{Opener, ViewerApp, ViewerOptions};
+use crate::recording::Recording;
+
+pub use recording_file::RecordingFile;
+pub use video_file::VideoFile;
+
+/// Memory for loaded chunks of each recording (evicted oldest first; the
+/// file is read again when they are needed).
+pub const STORE_BUDGET: usize = 256 << 20;
+
+/// Memory for decoded frames, shared by every stream.
+pub const FRAME_BUDGET: usize = 512 << 20;
+
+/// Opens `path`: a reel recording (by its magic bytes), else a video file.
+pub fn open(
+    path: &Path,
+    server: &Arc<FrameServer>,
+    follow: bool,
+) -> Result<Box<dyn Recording>, String> {
+    let mut magic = [0u8; 8];
+    let is_recording = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .map(|_| magic == reel_store::format::MAGIC)
+        .unwrap_or(false);
+    if is_recording || path.extension().is_some_and(|e| e == "reel") {
+        Ok(Box::new(RecordingFile::open(path, server.clone(), follow)?))
+    } else {
+        Ok(Box::new(VideoFile::open(path, server)?))
+    }
+}
+
+/// Opens the window on `files` and runs until it is closed.
+pub fn run(files: &[PathBuf], options: ViewerOptions) -> Result<(), String> {
+    let server = Arc::new(FrameServer::new(ServerOptions {
+        frame_budget: FRAME_BUDGET,
+        ..ServerOptions::default()
+    }));
+    let mut recordings = Vec::new();
+    let mut errors = Vec::new();
+    for f in files {
+        match open(f, &server, options.follow) {
+            Ok(r) => recordings.push(r),
+            Err(e) => errors.push(e),
+        }
+    }
+    if recordings.is_empty() && !errors.is_empty() {
+        return Err(errors.join("\n"));
+    }
+    let follow = options.follow;
+    let opener_server = server.clone();
+    let opener: Opener = Box::new(move |path: &Path| open(path, &opener_server, follow));
+    let title = match files {
+        [one] => format!("reel — {}", one.display()),
+        _ => "reel".to_owned(),
+    };
+    let native = eframe::NativeOptions {
+        viewport: eframe::egui::ViewportBuilder::default()
+            .with_title(title)
+            .with_inner_size([1280.0, 800.0])
+            .with_drag_and_drop(true),
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "reel",
+        native,
+        Box::new(move |_cc| {
+            let mut app = ViewerApp::new(recordings, options, Some(opener));
+            for e in errors {
+                app.report(e);
+            }
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| {
+        format!(
+            "the viewer window could not open ({e}); a display is needed (DISPLAY or \
+             WAYLAND_DISPLAY), e.g. `xvfb-run reel view …` on a machine without one"
+        )
+    })
+}
+
+/// Whether a window can open here (a display to open it on).
+pub fn display_available() -> bool {
+    std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
+        || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty())
+}

@@ -1,0 +1,578 @@
+//! A reel recording: every entity with pictures gets a view — `Image` and
+//! `EncodedImage` rows through the image loader, `VideoStream` samples and
+//! `VideoFrameReference` rows (into an `AssetVideo` or a stream) through
+//! the frame server.
+//!
+//! The store holds loaded chunks under a budget (evicted chunks are read
+//! again from the file by offset); streams hold no sample bytes (read from
+//! the store when decoded), so memory follows what is shown, not the file.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use reel_decode::{FrameServer, FrameSource, StreamFrames};
+use reel_query::frames::{StreamFollower, following_stream_source, lazy_stream_source};
+use reel_query::images::ImageLoader;
+use reel_query::{SampleClock, VideoForm, stream_sample_index, stream_samples, video_form};
+use reel_store::Store;
+use reel_types::{
+    EncodedImage, EntityPath, Image, VideoFrameReference, VideoStream, picture::DecodedFrame,
+};
+use reel_video::MediaFile;
+
+use super::STORE_BUDGET;
+use crate::picture::{Picture, ValueRange, picture_of_image};
+use crate::recording::{EntityKind, EntitySummary, PictureReply, Recording, SampleMark};
+use crate::time::TimelineSummary;
+
+/// Decoded images kept per recording.
+const IMAGE_BUDGET: usize = 128 << 20;
+
+/// How long the selection panel's facts are reused (some wait for a decode).
+const DETAILS_FOR: Duration = Duration::from_millis(500);
+
+/// The frames of a video, on the clock its lookups use.
+struct VideoEntry {
+    frames: StreamFrames,
+    follower: Option<StreamFollower>,
+    times: Arc<Vec<i64>>,
+}
+
+/// An open recording.
+pub struct RecordingFile {
+    name: String,
+    file: String,
+    store: Arc<RwLock<Store>>,
+    server: Arc<FrameServer>,
+    images: ImageLoader,
+    entities: Vec<EntitySummary>,
+    paths: Vec<EntityPath>,
+    /// Streams by (entity, timeline); referenced videos by (video, "").
+    videos: HashMap<(EntityPath, String), Result<VideoEntry, String>>,
+    times: HashMap<(usize, String), Arc<Vec<i64>>>,
+    samples: HashMap<(usize, String), Arc<Vec<SampleMark>>>,
+    pictures: HashMap<usize, (Arc<Image>, Option<ValueRange>, Picture)>,
+    details: HashMap<usize, (Instant, Vec<(String, String)>)>,
+    follow: bool,
+    warnings: Vec<String>,
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+impl RecordingFile {
+    /// Opens `path`; `follow`: keep reading what is appended to it.
+    pub fn open(path: &Path, server: Arc<FrameServer>, follow: bool) -> Result<Self, String> {
+        let file = path.display().to_string();
+        let (store, report) =
+            Store::load_with_budget(path, Some(STORE_BUDGET)).map_err(|e| e.to_string())?;
+        let mut warnings: Vec<String> = report
+            .skipped
+            .iter()
+            .map(|s| {
+                format!(
+                    "skipped {} damaged bytes at offset {} ({})",
+                    s.len, s.offset, s.reason
+                )
+            })
+            .collect();
+        if let Some(t) = &report.torn_tail
+            && !follow
+        {
+            warnings.push(format!(
+                "the file ends in an incomplete write at offset {} ({} bytes; it was not \
+                 closed cleanly, or is still being written: try --follow)",
+                t.offset, t.len
+            ));
+        }
+        let store = Arc::new(RwLock::new(store));
+        let mut entities = Vec::new();
+        let mut paths = Vec::new();
+        {
+            let s = read(&store);
+            for path in s.entities() {
+                if let Some(summary) = summarize(&s, path) {
+                    entities.push(summary);
+                    paths.push(path.clone());
+                }
+            }
+        }
+        if entities.is_empty() {
+            warnings.push("no entity with images or video".into());
+        }
+        let name = path
+            .file_name()
+            .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
+        Ok(Self {
+            name,
+            file,
+            images: ImageLoader::new(store.clone(), IMAGE_BUDGET),
+            store,
+            server,
+            entities,
+            paths,
+            videos: HashMap::new(),
+            times: HashMap::new(),
+            samples: HashMap::new(),
+            pictures: HashMap::new(),
+            details: HashMap::new(),
+            follow,
+            warnings,
+        })
+    }
+
+    /// The frames of the stream at `entity` timed on `timeline`, made on first use.
+    fn stream(&mut self, entity: &EntityPath, timeline: &str) -> Result<&VideoEntry, String> {
+        let key = (entity.clone(), timeline.to_owned());
+        if !self.videos.contains_key(&key) {
+            let clock = SampleClock::Timeline(timeline.to_owned());
+            let made = following_stream_source(self.store.clone(), entity, &clock)
+                .map_err(|e| e.to_string())
+                .map(|(mut source, follower)| {
+                    source.set_open_ended(self.follow);
+                    let times = Arc::new(source.frame_times());
+                    VideoEntry {
+                        frames: self.server.add_stream(source),
+                        follower: self.follow.then_some(follower),
+                        times,
+                    }
+                });
+            self.videos.insert(key.clone(), made);
+        }
+        self.videos[&key].as_ref().map_err(Clone::clone)
+    }
+
+    /// The frames of `video` on its media clock (what references name).
+    fn referenced(&mut self, video: &EntityPath) -> Result<&VideoEntry, String> {
+        let key = (video.clone(), String::new());
+        if !self.videos.contains_key(&key) {
+            let made = self.referenced_source(video).map(|source| {
+                let times = Arc::new(source.frame_times());
+                VideoEntry {
+                    frames: self.server.add_stream(source),
+                    follower: None,
+                    times,
+                }
+            });
+            self.videos.insert(key.clone(), made);
+        }
+        self.videos[&key].as_ref().map_err(Clone::clone)
+    }
+
+    fn referenced_source(&self, video: &EntityPath) -> Result<FrameSource, String> {
+        let store = read(&self.store);
+        match video_form(&store, video).map_err(|e| e.to_string())? {
+            VideoForm::Asset(asset) => {
+                let file = MediaFile::from_reader(
+                    std::io::Cursor::new(asset.blob().clone()),
+                    format!("{}: the AssetVideo of {video}", self.file),
+                )
+                .map_err(|e| e.to_string())?;
+                FrameSource::from_media_file(file).map_err(|e| e.to_string())
+            }
+            VideoForm::Stream => {
+                drop(store);
+                lazy_stream_source(self.store.clone(), video, &SampleClock::LoggedPts)
+                    .map_err(|e| e.to_string())
+            }
+            VideoForm::References => Err(format!("{video} holds no video to refer to")),
+        }
+    }
+
+    fn image_reply(
+        &mut self,
+        entity: usize,
+        timeline: &str,
+        t: i64,
+        range: Option<ValueRange>,
+    ) -> PictureReply {
+        let reply = self.images.request(&self.paths[entity], timeline, t);
+        let picture = reply.image.and_then(|image| {
+            // Converted once per picture and range, not per paint.
+            if let Some((held, r, picture)) = self.pictures.get(&entity)
+                && Arc::ptr_eq(held, &image)
+                && *r == range
+            {
+                return Some(picture.clone());
+            }
+            let picture = picture_of_image(&image, range).ok()?;
+            self.pictures
+                .insert(entity, (image, range, picture.clone()));
+            Some(picture)
+        });
+        PictureReply {
+            picture,
+            exact: reply.exact,
+            pending: reply.pending,
+            error: reply.error,
+        }
+    }
+
+    fn reference_reply(&mut self, entity: usize, timeline: &str, t: i64) -> PictureReply {
+        let reference = {
+            let store = read(&self.store);
+            store
+                .latest_at(&self.paths[entity], timeline, t, &VideoFrameReference::TIMESTAMP)
+                .map(|row| row.get::<VideoFrameReference>())
+        };
+        let reference = match reference {
+            None => return PictureReply::default(),
+            Some(Err(e)) => {
+                return PictureReply {
+                    error: Some(format!("unreadable VideoFrameReference: {e}")),
+                    ..Default::default()
+                };
+            }
+            Some(Ok(None)) => return PictureReply::default(),
+            Some(Ok(Some(r))) => r,
+        };
+        let video = reference
+            .video_reference
+            .clone()
+            .unwrap_or_else(|| self.paths[entity].clone());
+        match self.referenced(&video) {
+            Ok(entry) => reply_of(&entry.frames, reference.timestamp_ns, &entry.times),
+            Err(e) => PictureReply {
+                error: Some(e),
+                ..Default::default()
+            },
+        }
+    }
+}
+
+/// What the tree says of `path`, or `None` if it has nothing to show.
+fn summarize(store: &Store, path: &EntityPath) -> Option<EntitySummary> {
+    let info = store.entity_info(path)?;
+    let has = |name: &str| info.archetypes.iter().any(|a| a == name);
+    let timelines: Vec<String> = info
+        .timelines
+        .iter()
+        .map(|t| t.timeline.name.to_string())
+        .collect();
+    let kind = if has("VideoStream") && !timelines.is_empty() {
+        EntityKind::VideoStream
+    } else if has("VideoFrameReference") {
+        match video_form(store, path) {
+            Ok(VideoForm::Asset(_)) => EntityKind::AssetVideo,
+            _ => EntityKind::FrameReferences,
+        }
+    } else if has("Image") {
+        EntityKind::Image
+    } else if has("EncodedImage") {
+        EntityKind::EncodedImage
+    } else {
+        return None;
+    };
+    let details = match kind {
+        EntityKind::VideoStream => stream_details(store, path).unwrap_or_default(),
+        EntityKind::Image => store
+            .range(path, timelines.first()?, i64::MIN, i64::MAX)
+            .first()
+            .and_then(|r| r.get::<Image>().ok().flatten())
+            .map(|i| i.format().to_string())
+            .unwrap_or_default(),
+        EntityKind::EncodedImage => store
+            .range(path, timelines.first()?, i64::MIN, i64::MAX)
+            .first()
+            .and_then(|r| r.get::<EncodedImage>().ok().flatten())
+            .map(|i| i.media_type().to_owned())
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    Some(EntitySummary {
+        path: path.to_string(),
+        kind,
+        details,
+        timelines,
+    })
+}
+
+/// "H264 1280x720 8-bit 4:2:0 avc1.64001f" from the first keyframe.
+fn stream_details(store: &Store, path: &EntityPath) -> Option<String> {
+    let name = store.entity_info(path)?.timelines.first()?.timeline.name.to_string();
+    let index = stream_sample_index(store, path, &SampleClock::Timeline(name)).ok()?;
+    let (row, _, _) = index.samples.iter().find(|(_, _, k)| *k)?;
+    let handle = store.row(*row)?;
+    let blob = handle.view().blob(&VideoStream::SAMPLE).ok()??;
+    let info = reel_video::bitstream::stream_info(index.codec, blob.as_slice())?;
+    Some(format!(
+        "{} {}x{} {}-bit {} {}",
+        index.codec, info.width, info.height, info.bit_depth, info.chroma_format, info.codec_string
+    ))
+}
+
+/// A frame server's answer as a view's.
+pub(super) fn reply_of(frames: &StreamFrames, t: i64, times: &[i64]) -> PictureReply {
+    let reply = frames.request(t);
+    let error = reply.error.map(|e| {
+        let n = times.partition_point(|x| *x <= t);
+        format!("frame {} could not be decoded: {e}", n.saturating_sub(1))
+    });
+    PictureReply {
+        picture: reply.frame.map(|f: Arc<DecodedFrame>| Picture::Yuv(f)),
+        exact: reply.exact,
+        pending: reply.pending,
+        error,
+    }
+}
+
+/// What the selection panel says of a video: GOPs, decoder, cache.
+pub(super) fn frame_details(frames: &StreamFrames, samples: &[SampleMark]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let keys: Vec<usize> = samples
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.keyframe)
+        .map(|(i, _)| i)
+        .collect();
+    if !samples.is_empty() {
+        let bytes: u64 = samples.iter().map(|s| s.bytes).sum();
+        out.push(("samples".into(), samples.len().to_string()));
+        out.push((
+            "bytes per sample".into(),
+            format!("{:.0}", bytes as f64 / samples.len() as f64),
+        ));
+        out.push(("keyframes".into(), keys.len().to_string()));
+        let gops: Vec<usize> = keys
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .chain(keys.last().map(|k| samples.len() - k))
+            .collect();
+        if let (Some(min), Some(max)) = (gops.iter().min(), gops.iter().max()) {
+            out.push(("GOP length".into(), format!("{min}–{max} samples")));
+        }
+        let reordered = samples.iter().filter(|s| s.reordered).count();
+        out.push(("B-frames (reordered)".into(), reordered.to_string()));
+    }
+    let stats = frames.stats();
+    let (backend, source) = frames.with_source(|s| (s.backend(), s.stats()));
+    out.push((
+        "decoder".into(),
+        backend.map_or_else(|| "not started".to_owned(), |b| b.to_string()),
+    ));
+    out.push(("samples decoded".into(), source.samples_decoded.to_string()));
+    out.push(("decoder restarts".into(), source.seeks.to_string()));
+    out.push(("sample bytes read".into(), source.bytes_read.to_string()));
+    out.push((
+        "requests exact".into(),
+        format!("{} of {}", stats.exact, stats.requests),
+    ));
+    out.push((
+        "frame cache share".into(),
+        format!("{:.0} MB", stats.frame_budget as f64 / 1e6),
+    ));
+    out
+}
+
+impl Recording for RecordingFile {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn entities(&self) -> &[EntitySummary] {
+        &self.entities
+    }
+
+    fn timelines(&self) -> Vec<TimelineSummary> {
+        let store = read(&self.store);
+        let mut out: Vec<TimelineSummary> = Vec::new();
+        for path in &self.paths {
+            let Some(info) = store.entity_info(path) else {
+                continue;
+            };
+            for t in info.timelines {
+                let name = t.timeline.name.to_string();
+                match out.iter_mut().find(|o| o.name == name) {
+                    Some(o) => {
+                        o.min = o.min.min(t.min);
+                        o.max = o.max.max(t.max);
+                    }
+                    None => out.push(TimelineSummary {
+                        name,
+                        typ: t.timeline.typ,
+                        min: t.min,
+                        max: t.max,
+                    }),
+                }
+            }
+        }
+        out
+    }
+
+    fn times(&mut self, entity: usize, timeline: &str) -> Arc<Vec<i64>> {
+        let key = (entity, timeline.to_owned());
+        if let Some(t) = self.times.get(&key) {
+            return t.clone();
+        }
+        let mut times: Vec<i64> = read(&self.store)
+            .range(&self.paths[entity], timeline, i64::MIN, i64::MAX)
+            .iter()
+            .filter_map(|r| r.time.map(|c| c.value))
+            .collect();
+        times.sort_unstable();
+        times.dedup();
+        let times = Arc::new(times);
+        self.times.insert(key, times.clone());
+        times
+    }
+
+    fn samples(&mut self, entity: usize, timeline: &str) -> Arc<Vec<SampleMark>> {
+        let key = (entity, timeline.to_owned());
+        if let Some(s) = self.samples.get(&key) {
+            return s.clone();
+        }
+        let marks = if self.entities[entity].kind == EntityKind::VideoStream {
+            let store = read(&self.store);
+            let clock = SampleClock::Timeline(timeline.to_owned());
+            let mut max = i64::MIN;
+            stream_samples(&store, &self.paths[entity], &clock)
+                .map(|s| {
+                    s.samples
+                        .iter()
+                        .map(|s| {
+                            let reordered = s.pts < max;
+                            max = max.max(s.pts);
+                            SampleMark {
+                                time: s.pts,
+                                bytes: s.data.len() as u64,
+                                keyframe: s.is_keyframe,
+                                reordered,
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let mut sorted: Vec<SampleMark> = marks;
+        sorted.sort_by_key(|s| s.time);
+        let marks = Arc::new(sorted);
+        self.samples.insert(key, marks.clone());
+        marks
+    }
+
+    fn request(
+        &mut self,
+        entity: usize,
+        timeline: &str,
+        t: i64,
+        playing: Option<i64>,
+        visible: bool,
+        range: Option<ValueRange>,
+    ) -> PictureReply {
+        match self.entities[entity].kind {
+            EntityKind::Image | EntityKind::EncodedImage => {
+                self.image_reply(entity, timeline, t, range)
+            }
+            EntityKind::VideoStream => {
+                let path = self.paths[entity].clone();
+                match self.stream(&path, timeline) {
+                    Ok(entry) => {
+                        entry.frames.set_visible(visible);
+                        entry.frames.set_playing(playing);
+                        reply_of(&entry.frames, t, &entry.times)
+                    }
+                    Err(e) => PictureReply {
+                        error: Some(e),
+                        ..Default::default()
+                    },
+                }
+            }
+            EntityKind::AssetVideo | EntityKind::FrameReferences | EntityKind::VideoFile => {
+                self.reference_reply(entity, timeline, t)
+            }
+        }
+    }
+
+    fn details(&mut self, entity: usize) -> Vec<(String, String)> {
+        if let Some((at, d)) = self.details.get(&entity)
+            && at.elapsed() < DETAILS_FOR
+        {
+            return d.clone();
+        }
+        let mut out = Vec::new();
+        let path = self.paths[entity].clone();
+        let e = &self.entities[entity];
+        out.push(("entity".into(), e.path.clone()));
+        out.push(("archetype".into(), e.kind.name().to_owned()));
+        if !e.details.is_empty() {
+            out.push(("format".into(), e.details.clone()));
+        }
+        if let Some(info) = read(&self.store).entity_info(&path) {
+            out.push(("rows".into(), info.num_rows.to_string()));
+            let bytes: u64 = info.components.values().map(|c| c.bytes).sum();
+            out.push(("bytes".into(), bytes.to_string()));
+        }
+        let timeline = e.timelines.first().cloned();
+        if e.kind == EntityKind::VideoStream
+            && let Some(tl) = timeline
+        {
+            let samples = self.samples(entity, &tl);
+            if let Ok(entry) = self.stream(&path, &tl) {
+                out.extend(frame_details(&entry.frames, &samples));
+            }
+        }
+        let memory = read(&self.store).memory();
+        out.push((
+            "recording chunks in memory".into(),
+            format!("{:.1} MB", memory.resident_bytes as f64 / 1e6),
+        ));
+        self.details.insert(entity, (Instant::now(), out.clone()));
+        out
+    }
+
+    fn refresh(&mut self) -> bool {
+        if !self.follow {
+            return false;
+        }
+        let report = match self.store.write() {
+            Ok(mut s) => s.refresh(),
+            Err(e) => e.into_inner().refresh(),
+        };
+        let grew = match report {
+            Ok(r) => r.chunks > 0,
+            Err(e) => {
+                self.warnings.push(e.to_string());
+                false
+            }
+        };
+        if grew {
+            for entry in self.videos.values_mut().flatten() {
+                if let Some(follower) = &mut entry.follower {
+                    // The store's lock, then the source's: never both.
+                    let new = follower.collect_new(&read(&self.store));
+                    if let Ok(new) = new
+                        && !new.is_empty()
+                    {
+                        let times = entry.frames.with_source(|s| {
+                            new.append_to(s);
+                            s.frame_times()
+                        });
+                        entry.times = Arc::new(times);
+                    }
+                }
+            }
+            self.times.clear();
+            self.samples.clear();
+            // Entities that appeared since.
+            let store = read(&self.store);
+            for path in store.entities() {
+                if !self.paths.contains(path)
+                    && let Some(summary) = summarize(&store, path)
+                {
+                    self.entities.push(summary);
+                    self.paths.push(path.clone());
+                }
+            }
+        }
+        grew
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
+    }
+}
