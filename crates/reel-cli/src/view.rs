@@ -81,6 +81,9 @@ pub fn run(args: ViewArgs) -> anyhow::Result<()> {
             .try_recv()
             .context("the window closed before every view showed its picture")?;
         save_png(path, &settled)?;
+        for message in &settled.messages {
+            println!("{}", serde_json::json!({ "message": message }));
+        }
         for (entity, rect, error) in &settled.views {
             println!(
                 "{}",

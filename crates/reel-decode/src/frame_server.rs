@@ -560,6 +560,15 @@ fn run_job(s: &Stream, job: Job) {
                         .collect(),
                     _ => Vec::new(),
                 };
+                // A frame that does not decode: the last good one before
+                // it (decoded on the way) is what the view keeps showing.
+                let last_good = match &result {
+                    Err(_) => source
+                        .cached_between(i64::MIN, t)
+                        .pop()
+                        .map(|(_, f, _)| f),
+                    _ => None,
+                };
                 publish(s, ready);
                 // Still under the source's lock: `settled` must not outlive
                 // samples added after this decode (adding one clears it).
@@ -581,6 +590,9 @@ fn run_job(s: &Stream, job: Job) {
                     Err(e) => {
                         c.last_error = Some(e);
                         c.settled = Some(t);
+                        if last_good.is_some() {
+                            c.shown = last_good;
+                        }
                     }
                 }
             }

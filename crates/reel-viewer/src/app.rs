@@ -36,6 +36,8 @@ pub struct Settled {
     /// Each view: its entity, the picture's rectangle in the image's pixels
     /// (`None`: nothing drawn), and the error it shows.
     pub views: Vec<(String, Option<[f32; 4]>, Option<String>)>,
+    /// Messages shown above the views (files that did not open, damage skipped).
+    pub messages: Vec<String>,
 }
 
 /// Opens a dropped or chosen file.
@@ -466,7 +468,9 @@ impl ViewerApp {
         if self.options.when_settled.is_none() || self.screenshot_requested {
             return;
         }
-        let settled = self.started && self.views.iter().all(ViewState::settled);
+        // Nothing to show (no timeline) is settled too: the messages say why.
+        let nothing = self.cursor.timeline.is_none() && self.timelines().is_empty();
+        let settled = (self.started || nothing) && self.views.iter().all(ViewState::settled);
         self.settled_frames = if settled { self.settled_frames + 1 } else { 0 };
         // A few frames: textures uploaded and drawn, layout stable.
         if self.settled_frames < 3 {
@@ -490,9 +494,14 @@ impl ViewerApp {
             .collect();
         let hook = self.options.when_settled.take();
         let ctx2 = ctx.clone();
+        let messages = self.messages.clone();
         ctx.request_screenshot(move |image| {
             if let Some(hook) = hook {
-                hook(Settled { image, views });
+                hook(Settled {
+                    image,
+                    views,
+                    messages,
+                });
             }
             ctx2.send_viewport_cmd(egui::ViewportCommand::Close);
             ctx2.request_repaint();
