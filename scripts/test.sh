@@ -6,7 +6,11 @@
 #     checks results), mediainfo (a second, independent reader of our MP4s),
 #     nasm (assembly of rav1e and openh264: the `asm` feature used below),
 #     libdav1d-dev and pkg-config (in-process AV1 decoding: the `dav1d` feature),
-#     python3 with venv support
+#     python3 with venv support, and for the viewer's window tests xvfb with
+#     Mesa's software OpenGL (libgl1-mesa-dri, libegl1) and the X libraries
+#     winit loads
+#   - the wasm32 Rust target (rustup), to check that the viewer's UI builds
+#     for the web
 #   - pyarrow (from PyPI, into a venv under target/) for the independent
 #     reader of the recording format (tests/python/read_reel.py)
 #   - third-party test media shipped inside crates.io packages (cros-codecs,
@@ -42,6 +46,21 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt_install "${missing[@]}"
 fi
 ffmpeg -hide_banner -version | head -1
+
+# --- A display for the viewer's tests --------------------------------------------
+# Xvfb, and what a window needs on a machine without a GPU: OpenGL and EGL
+# with Mesa's software renderer (llvmpipe), and the X libraries winit loads.
+gui=()
+command -v xvfb-run >/dev/null || gui+=(xvfb xauth)
+for lib in libGL.so.1:libgl1 libEGL.so.1:libegl1 libxkbcommon-x11.so.0:libxkbcommon-x11-0 \
+           libXcursor.so.1:libxcursor1 libXi.so.6:libxi6 libXrandr.so.2:libxrandr2; do
+    ldconfig -p | grep -q "${lib%%:*}" || gui+=("${lib##*:}")
+done
+ls /usr/lib/*/dri/swrast_dri.so >/dev/null 2>&1 || gui+=(libgl1-mesa-dri)
+if [ ${#gui[@]} -gt 0 ]; then
+    log "installing ${gui[*]}"
+    apt_install "${gui[@]}"
+fi
 # The tests must not skip what this script provides.
 export REEL_REQUIRE_MEDIA_TOOLS=1
 
@@ -98,6 +117,13 @@ if command -v rustup >/dev/null; then
     rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 fi
 
+if command -v rustup >/dev/null; then
+    # The viewer's UI must keep building for the web.
+    rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown' \
+        || rustup target add wasm32-unknown-unknown \
+        || echo "warning: could not add the wasm32 target; the wasm check below is skipped" >&2
+fi
+
 log "cargo fmt --check"
 cargo fmt --all --check
 
@@ -107,6 +133,11 @@ FEATURES=(--features reel-cli/asm,reel-cli/dav1d)
 
 log "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
+
+if rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown'; then
+    log "the viewer's UI builds for wasm32 (cargo check --target wasm32-unknown-unknown)"
+    cargo check -p reel-viewer --target wasm32-unknown-unknown --locked
+fi
 
 log "cargo test"
 # The pyarrow test must not skip itself here: this script installed pyarrow.

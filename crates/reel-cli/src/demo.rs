@@ -31,7 +31,7 @@ fn set_demo_time(rec: &RecordingStream, frame: u32) {
     );
 }
 
-pub fn run(out: &Path, frames: u32) -> Result<()> {
+pub fn run(out: &Path, frames: u32, view: bool) -> Result<()> {
     let started = Instant::now();
     let rec = RecordingStreamBuilder::new("reel_demo")
         .save(out)
@@ -188,8 +188,31 @@ pub fn run(out: &Path, frames: u32) -> Result<()> {
         out.display()
     );
     outln!("  ffplay {}    (or any video player)", mp4.display());
-    outln!(
-        "(reel's own viewer is not built yet; any Arrow reader can read the chunks, see docs/FORMAT.md.\n To call it `reel`: cargo install --path crates/reel-cli)"
-    );
+    outln!("  {reel} view {}    (reel's viewer)", out.display());
+    outln!("(To call it `reel`: cargo install --path crates/reel-cli)");
+    open_viewer(out, view)?;
+    Ok(())
+}
+
+/// Opens the viewer on the demo's recording where a window can open;
+/// otherwise says how (the command above, under `xvfb-run` on a machine
+/// without a display).
+#[cfg(feature = "viewer")]
+fn open_viewer(out: &Path, view: bool) -> Result<()> {
+    if !view {
+        return Ok(());
+    }
+    if !reel_viewer::native::display_available() {
+        outln!("No display here (DISPLAY is unset): run the view command above on a desktop.");
+        return Ok(());
+    }
+    outln!("Opening the viewer (close its window to end; --no-view skips it)…");
+    reel_viewer::native::run(&[out.to_path_buf()], reel_viewer::ViewerOptions::default())
+        .map_err(anyhow::Error::msg)
+}
+
+#[cfg(not(feature = "viewer"))]
+fn open_viewer(_out: &Path, _view: bool) -> Result<()> {
+    outln!("This build of reel has no viewer (the `viewer` feature is off).");
     Ok(())
 }

@@ -143,6 +143,10 @@ enum Command {
         /// Number of frames of the synthetic camera (30 per second).
         #[arg(long, default_value_t = 120)]
         frames: u32,
+        /// Do not open the viewer on the recording (it opens where a
+        /// display is available).
+        #[arg(long)]
+        no_view: bool,
     },
 }
 
@@ -216,7 +220,11 @@ fn main() -> ExitCode {
             entity,
             limit,
         } => print::run(&file, entity.as_deref(), limit),
-        Command::Demo { out, frames } => demo::run(&out, frames),
+        Command::Demo {
+            out,
+            frames,
+            no_view,
+        } => demo::run(&out, frames, !no_view),
         Command::Frame(args) => frame::run(args),
         #[cfg(feature = "viewer")]
         Command::View(args) => view::run(args),

@@ -34,8 +34,13 @@ fn demo(dir: &Path, frames: u32) -> PathBuf {
         out.to_str().unwrap(),
         "--frames",
         &frames.to_string(),
+        "--no-view",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("cargo run --release -- view"),
+        "the demo says how to open the viewer"
+    );
     assert!(
         stdout(&o).contains("cargo run --release -- info"),
         "the demo says how to look at it, with a command that works without `reel` on PATH"

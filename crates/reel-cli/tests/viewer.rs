@@ -57,13 +57,16 @@ impl Shot {
             .iter()
             .map(|x| x.as_f64().unwrap())
             .collect();
-        let (cx, cy) = (((rect[0] + rect[2]) / 2.0) as u32, ((rect[1] + rect[3]) / 2.0) as u32);
+        let (cx, cy) = (
+            ((rect[0] + rect[2]) / 2.0) as u32,
+            ((rect[1] + rect[3]) / 2.0) as u32,
+        );
         let mut sum = [0u32; 3];
         for y in cy - 4..=cy + 4 {
             for x in cx - 4..=cx + 4 {
                 let i = ((y * self.width + x) * 3) as usize;
-                for c in 0..3 {
-                    sum[c] += u32::from(self.rgb[i + c]);
+                for (total, value) in sum.iter_mut().zip(&self.rgb[i..i + 3]) {
+                    *total += u32::from(*value);
                 }
             }
         }
@@ -117,7 +120,10 @@ fn assert_colour(got: [u8; 3], want: [u8; 3], what: &str) {
         .iter()
         .zip(want)
         .all(|(g, w)| (i32::from(*g) - i32::from(w)).abs() <= 12);
-    assert!(close, "{what}: the view shows {got:?}, expected about {want:?}");
+    assert!(
+        close,
+        "{what}: the view shows {got:?}, expected about {want:?}"
+    );
 }
 
 /// Red, blue and green seconds (320x240, 30 fps) encoded with `args`.
@@ -144,7 +150,9 @@ fn segments(out: &Path, args: &[&str]) {
 const MEDIA: &[(&str, &[&str])] = &[
     (
         "h264_bframes.mp4",
-        &["-c:v", "libx264", "-pix_fmt", "yuv420p", "-bf", "3", "-g", "30"],
+        &[
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-bf", "3", "-g", "30",
+        ],
     ),
     (
         "h264_444.mkv",
@@ -152,23 +160,64 @@ const MEDIA: &[(&str, &[&str])] = &[
     ),
     (
         "h265.mp4",
-        &["-c:v", "libx265", "-pix_fmt", "yuv420p", "-x265-params", "log-level=error"],
+        &[
+            "-c:v",
+            "libx265",
+            "-pix_fmt",
+            "yuv420p",
+            "-x265-params",
+            "log-level=error",
+        ],
     ),
     (
         "h265_10bit.mkv",
-        &["-c:v", "libx265", "-pix_fmt", "yuv420p10le", "-x265-params", "log-level=error"],
+        &[
+            "-c:v",
+            "libx265",
+            "-pix_fmt",
+            "yuv420p10le",
+            "-x265-params",
+            "log-level=error",
+        ],
     ),
     (
         "av1.mp4",
-        &["-c:v", "libaom-av1", "-pix_fmt", "yuv420p", "-cpu-used", "8", "-g", "30"],
+        &[
+            "-c:v",
+            "libaom-av1",
+            "-pix_fmt",
+            "yuv420p",
+            "-cpu-used",
+            "8",
+            "-g",
+            "30",
+        ],
     ),
     (
         "av1_10bit.mkv",
-        &["-c:v", "libsvtav1", "-pix_fmt", "yuv420p10le", "-preset", "12", "-g", "30"],
+        &[
+            "-c:v",
+            "libsvtav1",
+            "-pix_fmt",
+            "yuv420p10le",
+            "-preset",
+            "12",
+            "-g",
+            "30",
+        ],
     ),
     (
         "vp9.webm",
-        &["-c:v", "libvpx-vp9", "-pix_fmt", "yuv420p", "-deadline", "realtime", "-g", "30"],
+        &[
+            "-c:v",
+            "libvpx-vp9",
+            "-pix_fmt",
+            "yuv420p",
+            "-deadline",
+            "realtime",
+            "-g",
+            "30",
+        ],
     ),
 ];
 
@@ -212,10 +261,12 @@ fn video_files_show_the_frame_at_the_cursor() {
 /// `frame`) as every image form: RGB8, NV12, 16-bit gray, JPEG, PNG.
 fn image_recording(path: &Path) {
     use reel_sdk::{
-        ChannelDatatype, ColorModel, Image, ImageCompressExt, PixelFormat,
-        RecordingStreamBuilder, encode_png,
+        ChannelDatatype, ColorModel, Image, ImageCompressExt, PixelFormat, RecordingStreamBuilder,
+        encode_png,
     };
-    let rec = RecordingStreamBuilder::new("viewer-test").save(path).unwrap();
+    let rec = RecordingStreamBuilder::new("viewer-test")
+        .save(path)
+        .unwrap();
     let (w, h) = (64u32, 48u32);
     // BT.601 limited-range Y'CbCr of each colour.
     let colours: [([u8; 3], [u8; 3], u16); 3] = [
@@ -261,7 +312,14 @@ fn recordings_show_streams_assets_and_images() {
     let stream = dir.join("stream.reel");
     let asset = dir.join("asset.reel");
     let video_arg = video.to_str().unwrap();
-    reel_ok(&["import", video_arg, "--out", stream.to_str().unwrap(), "--entity", "/camera/stream"]);
+    reel_ok(&[
+        "import",
+        video_arg,
+        "--out",
+        stream.to_str().unwrap(),
+        "--entity",
+        "/camera/stream",
+    ]);
     reel_ok(&[
         "import",
         video_arg,
@@ -275,7 +333,12 @@ fn recordings_show_streams_assets_and_images() {
     // A VideoStream and an AssetVideo through its frame references, one window.
     for (time, colour) in [("0.5", RED), ("1.0", BLUE), ("2.9", GREEN)] {
         let shot = view(
-            &[stream.to_str().unwrap(), asset.to_str().unwrap(), "--time", time],
+            &[
+                stream.to_str().unwrap(),
+                asset.to_str().unwrap(),
+                "--time",
+                time,
+            ],
             &[],
             &dir,
         );
@@ -299,7 +362,11 @@ fn recordings_show_streams_assets_and_images() {
             assert_colour(shot.centre(entity), colour, &format!("{entity} {args:?}"));
         }
         // 16-bit gray over its whole range: 40000 → 156, 60000 → 234.
-        assert_colour(shot.centre("gray16"), [gray; 3], &format!("gray16 {args:?}"));
+        assert_colour(
+            shot.centre("gray16"),
+            [gray; 3],
+            &format!("gray16 {args:?}"),
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -346,7 +413,9 @@ fn errors_show_in_place_and_the_window_stays_up() {
     let video = dir.join("h264.mp4");
     segments(
         &video,
-        &["-c:v", "libx264", "-pix_fmt", "yuv420p", "-bf", "0", "-g", "15"],
+        &[
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-bf", "0", "-g", "15",
+        ],
     );
     // A stream whose sample at 1.667 s (inside the GOP from 1.5 s) is garbage.
     let corrupt = dir.join("corrupt.reel");
@@ -368,7 +437,9 @@ fn errors_show_in_place_and_the_window_stays_up() {
         ],
         &dir,
     );
-    let error = shot.error("h265.mp4").expect("the missing decoder is reported");
+    let error = shot
+        .error("h265.mp4")
+        .expect("the missing decoder is reported");
     assert!(error.to_lowercase().contains("install"), "{error}");
 
     // A truncated recording: what is before the cut shows; the cut is said.
@@ -381,7 +452,12 @@ fn errors_show_in_place_and_the_window_stays_up() {
     let text = dir.join("notes.mp4");
     std::fs::write(&text, "not a video").unwrap();
     let shot = view(
-        &[cut.to_str().unwrap(), text.to_str().unwrap(), "--time", "0.5"],
+        &[
+            cut.to_str().unwrap(),
+            text.to_str().unwrap(),
+            "--time",
+            "0.5",
+        ],
         &[],
         &dir,
     );

@@ -563,10 +563,7 @@ fn run_job(s: &Stream, job: Job) {
                 // A frame that does not decode: the last good one before
                 // it (decoded on the way) is what the view keeps showing.
                 let last_good = match &result {
-                    Err(_) => source
-                        .cached_between(i64::MIN, t)
-                        .pop()
-                        .map(|(_, f, _)| f),
+                    Err(_) => source.cached_between(i64::MIN, t).pop().map(|(_, f, _)| f),
                     _ => None,
                 };
                 publish(s, ready);

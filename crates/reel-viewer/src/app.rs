@@ -132,6 +132,18 @@ impl ViewerApp {
         }
         self.recordings.push(recording);
         self.marks = None;
+        // The first video is selected: its facts and GOP strip show at once.
+        if self.selected.is_none() {
+            self.selected = self
+                .views
+                .iter()
+                .position(|v| {
+                    self.recordings[v.recording].entities()[v.entity]
+                        .kind
+                        .is_video()
+                })
+                .or((!self.views.is_empty()).then_some(0));
+        }
         if self.cursor.timeline.is_none() {
             self.started = false;
         }
@@ -263,7 +275,7 @@ impl ViewerApp {
         let Some(tl) = self.cursor.timeline.clone() else {
             return;
         };
-        let lookahead = self.cursor.playing.then(|| match tl.typ {
+        let lookahead = self.cursor.playing.then_some(match tl.typ {
             reel_types::TimeType::Sequence => 30,
             _ => 1_000_000_000,
         });
@@ -272,7 +284,14 @@ impl ViewerApp {
             let r = &mut self.recordings[v.recording];
             let entity = &r.entities()[v.entity];
             let reply = if entity.timelines.contains(&tl.name) {
-                r.request(v.entity, &tl.name, self.cursor.time, lookahead, visible, v.range)
+                r.request(
+                    v.entity,
+                    &tl.name,
+                    self.cursor.time,
+                    lookahead,
+                    visible,
+                    v.range,
+                )
             } else {
                 crate::recording::PictureReply {
                     error: Some(format!(
@@ -346,7 +365,9 @@ impl ViewerApp {
                 }
             }
             if self.recordings.is_empty() {
-                ui.label("Drop a recording (.reel) or a video file (MP4, MOV, MKV, WebM, IVF) here.");
+                ui.label(
+                    "Drop a recording (.reel) or a video file (MP4, MOV, MKV, WebM, IVF) here.",
+                );
             }
         });
     }
@@ -417,11 +438,9 @@ impl ViewerApp {
         let cell = vec2(area.width() / cols as f32, area.height() / rows as f32);
         for (n, &vi) in shown.iter().enumerate() {
             let (c, r) = (n % cols, n / cols);
-            let rect = Rect::from_min_size(
-                area.min + vec2(c as f32 * cell.x, r as f32 * cell.y),
-                cell,
-            )
-            .shrink(2.0);
+            let rect =
+                Rect::from_min_size(area.min + vec2(c as f32 * cell.x, r as f32 * cell.y), cell)
+                    .shrink(2.0);
             let label = {
                 let v = &self.views[vi];
                 let rec = &self.recordings[v.recording];
@@ -437,10 +456,18 @@ impl ViewerApp {
                 self.selected = Some(vi);
             }
             // Maximise / restore from the title bar's corner.
-            let button = Rect::from_min_size(rect.right_top() + vec2(-34.0, 0.0), vec2(32.0, 18.0));
-            let text = if self.maximized.is_some() { "grid" } else { "max" };
+            let button = Rect::from_min_size(rect.right_top() + vec2(-46.0, 0.0), vec2(44.0, 18.0));
+            let text = if self.maximized.is_some() {
+                "all"
+            } else {
+                "maximise"
+            };
             if ui.put(button, egui::Button::new(text).small()).clicked() {
-                self.maximized = if self.maximized.is_some() { None } else { Some(vi) };
+                self.maximized = if self.maximized.is_some() {
+                    None
+                } else {
+                    Some(vi)
+                };
             }
         }
         ui.allocate_rect(area, egui::Sense::hover());
@@ -488,7 +515,9 @@ impl ViewerApp {
                         [r.min.x * ppp, r.min.y * ppp, r.max.x * ppp, r.max.y * ppp]
                     })
                 });
-                let path = self.recordings[v.recording].entities()[v.entity].path.clone();
+                let path = self.recordings[v.recording].entities()[v.entity]
+                    .path
+                    .clone();
                 (path, rect, v.reply.error.clone())
             })
             .collect();
@@ -567,10 +596,7 @@ impl eframe::App for ViewerApp {
         let mut sorted: Vec<f32> = self.frame_times.iter().copied().collect();
         sorted.sort_by(f32::total_cmp);
         let p50 = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0) * 1000.0;
-        let status = format!(
-            "{}  UI frame {p50:.1} ms",
-            status.unwrap_or_default()
-        );
+        let status = format!("{}  UI frame {p50:.1} ms", status.unwrap_or_default());
         egui::Panel::bottom("time").show(ui, |ui| {
             time_panel::show(
                 ui,

@@ -176,10 +176,7 @@ impl YuvRenderer {
             );
         }
         let view = self.views.get_mut(key).ok_or("no textures")?;
-        let fresh = !view
-            .picture
-            .as_ref()
-            .is_some_and(|p| Arc::ptr_eq(p, frame));
+        let fresh = !view.picture.as_ref().is_some_and(|p| Arc::ptr_eq(p, frame));
         // SAFETY: every call below is on egui's context, on its thread,
         // with textures and a program made on it; the plane slices hold the
         // bytes the sizes given say (checked by `plane_views`).

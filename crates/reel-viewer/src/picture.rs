@@ -244,10 +244,12 @@ fn to_byte(value: f64, range: ValueRange, datatype: ChannelDatatype) -> u8 {
         return value as u8;
     }
     let span = range.max - range.min;
-    if !(span > 0.0) || value.is_nan() {
+    if span.is_nan() || span <= 0.0 || value.is_nan() {
         return 0;
     }
-    (((value - range.min) / span) * 255.0).round().clamp(0.0, 255.0) as u8
+    (((value - range.min) / span) * 255.0)
+        .round()
+        .clamp(0.0, 255.0) as u8
 }
 
 /// An 8-bit YUV image as planes: NV12's interleaved chroma and YUY2's
@@ -334,14 +336,19 @@ mod tests {
     #[test]
     fn yuv_images_become_planes_with_the_right_colors() {
         // 2x2 of BT.601 limited red (Y 81, Cb 90, Cr 240).
-        let nv12 = Image::from_pixel_format(vec![81, 81, 81, 81, 90, 240], [2, 2], PixelFormat::NV12)
-            .unwrap();
+        let nv12 =
+            Image::from_pixel_format(vec![81, 81, 81, 81, 90, 240], [2, 2], PixelFormat::NV12)
+                .unwrap();
         let p = picture_of_image(&nv12, None).unwrap();
         let [r, g, b] = rgb(&p, 1, 1);
         assert!(r > 250 && g < 5 && b < 5, "{r} {g} {b}");
         // YUY2: one pair of pixels per row, the same red.
-        let yuy2 = Image::from_pixel_format(vec![81, 90, 81, 240, 81, 90, 81, 240], [2, 2], PixelFormat::YUY2)
-            .unwrap();
+        let yuy2 = Image::from_pixel_format(
+            vec![81, 90, 81, 240, 81, 90, 81, 240],
+            [2, 2],
+            PixelFormat::YUY2,
+        )
+        .unwrap();
         let p = picture_of_image(&yuy2, None).unwrap();
         let [r, g, b] = rgb(&p, 1, 0);
         assert!(r > 250 && g < 5 && b < 5, "{r} {g} {b}");
@@ -353,13 +360,23 @@ mod tests {
             .iter()
             .flat_map(|v| v.to_ne_bytes())
             .collect();
-        let image = Image::from_color_model(values, [4, 1], ColorModel::L, ChannelDatatype::U16).unwrap();
+        let image =
+            Image::from_color_model(values, [4, 1], ColorModel::L, ChannelDatatype::U16).unwrap();
         let full = picture_of_image(&image, None).unwrap();
         assert_eq!(rgb(&full, 1, 0), [4, 4, 4]);
-        let narrow = picture_of_image(&image, Some(ValueRange { min: 0.0, max: 2000.0 })).unwrap();
+        let narrow = picture_of_image(
+            &image,
+            Some(ValueRange {
+                min: 0.0,
+                max: 2000.0,
+            }),
+        )
+        .unwrap();
         assert_eq!(rgb(&narrow, 1, 0), [128, 128, 128]);
         assert_eq!(rgb(&narrow, 3, 0), [255, 255, 255]);
-        let bgr = Image::from_color_model(vec![1, 2, 3], [1, 1], ColorModel::BGR, ChannelDatatype::U8).unwrap();
+        let bgr =
+            Image::from_color_model(vec![1, 2, 3], [1, 1], ColorModel::BGR, ChannelDatatype::U8)
+                .unwrap();
         assert_eq!(rgb(&picture_of_image(&bgr, None).unwrap(), 0, 0), [3, 2, 1]);
         assert_eq!(half_to_f64(0x3c00), 1.0);
         assert_eq!(half_to_f64(0xc000), -2.0);

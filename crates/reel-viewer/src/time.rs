@@ -19,7 +19,11 @@ pub struct TimelineSummary {
 impl TimelineSummary {
     /// `t` as this timeline shows it: `#12`, `1.250s`, a date.
     pub fn format(&self, t: i64) -> String {
-        self.typ.format_value(t)
+        match self.typ {
+            // Milliseconds are what a person scrubbing reads.
+            TimeType::DurationNs => format!("{:.3}s", t as f64 / 1e9),
+            other => other.format_value(t),
+        }
     }
 }
 
@@ -76,7 +80,10 @@ impl TimeCursor {
     /// Drives the views with `timeline`, the cursor at its start unless it
     /// is already inside it.
     pub fn set_timeline(&mut self, timeline: TimelineSummary) {
-        let same = self.timeline.as_ref().is_some_and(|t| t.name == timeline.name);
+        let same = self
+            .timeline
+            .as_ref()
+            .is_some_and(|t| t.name == timeline.name);
         if !same || self.time < timeline.min || self.time > timeline.max {
             self.time = timeline.min;
             self.shown = None;
@@ -146,7 +153,9 @@ impl TimeCursor {
     pub fn step(&mut self, times: &[i64], forward: bool) {
         self.playing = false;
         let target = if forward {
-            times.get(times.partition_point(|t| *t <= self.time)).copied()
+            times
+                .get(times.partition_point(|t| *t <= self.time))
+                .copied()
         } else {
             // The frame shown is the latest ≤ cursor; back is the one before.
             let shown = times.partition_point(|t| *t <= self.time);
@@ -168,7 +177,10 @@ impl TimeCursor {
     /// The visible part of the timeline as (start, end).
     pub fn visible(&self) -> Option<(f64, f64)> {
         let tl = self.timeline.as_ref()?;
-        Some(self.shown.unwrap_or((tl.min as f64, tl.max.max(tl.min + 1) as f64)))
+        Some(
+            self.shown
+                .unwrap_or((tl.min as f64, tl.max.max(tl.min + 1) as f64)),
+        )
     }
 
     /// Zooms the visible part by `factor` (< 1: in) around `center`.

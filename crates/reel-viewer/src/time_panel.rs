@@ -98,10 +98,8 @@ fn time_of(rect: Rect, (a, b): (f64, f64), x: f32) -> f64 {
 }
 
 fn timeline_strip(ui: &mut egui::Ui, cursor: &mut TimeCursor, marks: &[i64], height: f32) {
-    let (rect, response) = ui.allocate_exact_size(
-        vec2(ui.available_width(), height),
-        Sense::click_and_drag(),
-    );
+    let (rect, response) =
+        ui.allocate_exact_size(vec2(ui.available_width(), height), Sense::click_and_drag());
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 2.0, Color32::from_gray(30));
     let Some(span) = cursor.visible() else {
@@ -204,7 +202,10 @@ fn gop_strip(ui: &mut egui::Ui, cursor: &mut TimeCursor, name: &str, samples: &[
             Color32::from_gray(150)
         };
         painter.line_segment(
-            [pos2(x, rect.bottom()), pos2(x, rect.bottom() - h.min(rect.height()))],
+            [
+                pos2(x, rect.bottom()),
+                pos2(x, rect.bottom() - h.min(rect.height())),
+            ],
             Stroke::new(if s.keyframe { 2.0 } else { 1.0 }, color),
         );
     }

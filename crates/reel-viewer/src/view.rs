@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use eframe::egui::{
-    self, Align2, Color32, FontId, Rect, Sense, Stroke, StrokeKind, TextureHandle,
-    TextureOptions, Vec2, pos2, vec2,
+    self, Align2, Color32, FontId, Rect, Sense, Stroke, StrokeKind, TextureHandle, TextureOptions,
+    Vec2, pos2, vec2,
 };
 
 use crate::gpu::{SharedRenderer, paint_callback};
@@ -149,7 +149,12 @@ impl ViewState {
             self.picture_rect = Some(picture_rect);
             match picture {
                 Picture::Yuv(frame) => {
-                    painter.add(paint_callback(renderer, &self.key, frame.clone(), picture_rect));
+                    painter.add(paint_callback(
+                        renderer,
+                        &self.key,
+                        frame.clone(),
+                        picture_rect,
+                    ));
                 }
                 Picture::Rgba(rgba) => {
                     let texture = self.texture_for(ui.ctx(), picture, rgba);
@@ -169,7 +174,8 @@ impl ViewState {
                 if let Some((_, values)) = picture.pixel(x, y) {
                     let text = format!("({x}, {y}) {values}");
                     let at = rect.left_bottom() + vec2(4.0, -4.0);
-                    let galley = painter.layout_no_wrap(text, FontId::monospace(12.0), Color32::WHITE);
+                    let galley =
+                        painter.layout_no_wrap(text, FontId::monospace(12.0), Color32::WHITE);
                     let bg = Rect::from_min_size(at - vec2(0.0, galley.size().y), galley.size())
                         .expand(2.0);
                     painter.rect_filled(bg, 2.0, Color32::from_black_alpha(180));
@@ -196,7 +202,8 @@ impl ViewState {
             .pending_since
             .is_some_and(|since| now - since >= SPINNER_AFTER)
         {
-            let spin = Rect::from_center_size(rect.right_top() + vec2(-16.0, 30.0), vec2(20.0, 20.0));
+            let spin =
+                Rect::from_center_size(rect.right_top() + vec2(-16.0, 30.0), vec2(20.0, 20.0));
             egui::Spinner::new().paint_at(ui, spin);
         }
         if let Some(error) = &self.reply.error {
@@ -211,12 +218,20 @@ impl ViewState {
                 Color32::from_rgb(255, 200, 200),
                 rect.width() - 16.0,
             );
-            let bg = Rect::from_min_size(rect.left_bottom() - vec2(-4.0, galley.size().y + 26.0), galley.size())
-                .expand(4.0);
+            let bg = Rect::from_min_size(
+                rect.left_bottom() - vec2(-4.0, galley.size().y + 26.0),
+                galley.size(),
+            )
+            .expand(4.0);
             painter.rect_filled(bg, 3.0, Color32::from_rgba_unmultiplied(120, 0, 0, 220));
             painter.galley(bg.min + vec2(4.0, 4.0), galley, Color32::WHITE);
         }
-        painter.rect_stroke(rect, 0.0, Stroke::new(1.0, Color32::from_gray(60)), StrokeKind::Inside);
+        painter.rect_stroke(
+            rect,
+            0.0,
+            Stroke::new(1.0, Color32::from_gray(60)),
+            StrokeKind::Inside,
+        );
         response
     }
 

@@ -215,7 +215,12 @@ impl RecordingFile {
         let reference = {
             let store = read(&self.store);
             store
-                .latest_at(&self.paths[entity], timeline, t, &VideoFrameReference::TIMESTAMP)
+                .latest_at(
+                    &self.paths[entity],
+                    timeline,
+                    t,
+                    &VideoFrameReference::TIMESTAMP,
+                )
                 .map(|row| row.get::<VideoFrameReference>())
         };
         let reference = match reference {
@@ -292,7 +297,13 @@ fn summarize(store: &Store, path: &EntityPath) -> Option<EntitySummary> {
 
 /// "H264 1280x720 8-bit 4:2:0 avc1.64001f" from the first keyframe.
 fn stream_details(store: &Store, path: &EntityPath) -> Option<String> {
-    let name = store.entity_info(path)?.timelines.first()?.timeline.name.to_string();
+    let name = store
+        .entity_info(path)?
+        .timelines
+        .first()?
+        .timeline
+        .name
+        .to_string();
     let index = stream_sample_index(store, path, &SampleClock::Timeline(name)).ok()?;
     let (row, _, _) = index.samples.iter().find(|(_, _, k)| *k)?;
     let handle = store.row(*row)?;
@@ -320,7 +331,10 @@ pub(super) fn reply_of(frames: &StreamFrames, t: i64, times: &[i64]) -> PictureR
 }
 
 /// What the selection panel says of a video: GOPs, decoder, cache.
-pub(super) fn frame_details(frames: &StreamFrames, samples: &[SampleMark]) -> Vec<(String, String)> {
+pub(super) fn frame_details(
+    frames: &StreamFrames,
+    samples: &[SampleMark],
+) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let keys: Vec<usize> = samples
         .iter()

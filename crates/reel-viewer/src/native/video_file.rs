@@ -66,9 +66,10 @@ impl VideoFile {
                 .map(|c| format!(" {c}"))
                 .unwrap_or_default(),
         );
-        let name = path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         Ok(Self {
             entities: vec![EntitySummary {
                 path: name.clone(),
