@@ -5,7 +5,7 @@ use std::sync::mpsc;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use reel_viewer::{Settled, StartAt, ViewerOptions};
+use reel_viewer::{PlaybackReport, Settled, StartAt, ViewerOptions, WhenBehind};
 
 /// Arguments of `reel view`.
 #[derive(Args)]
@@ -32,6 +32,22 @@ pub struct ViewArgs {
     /// print each view's picture rectangle (JSON lines), and exit.
     #[arg(long)]
     screenshot: Option<PathBuf>,
+    /// When decoding falls behind while playing: `wait` (the clock waits,
+    /// every frame shows) or `skip` (late frames are skipped and counted).
+    #[arg(long, value_enum, default_value_t = Behind::Wait)]
+    when_behind: Behind,
+    /// Benchmark: once every view shows its first picture, play for this
+    /// many seconds, print how it went (JSON: UI frame times, frames due
+    /// and shown per view, CPU time) and exit.
+    #[arg(long, value_name = "SECONDS", conflicts_with = "screenshot")]
+    play_for: Option<f64>,
+}
+
+/// `--when-behind`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Behind {
+    Wait,
+    Skip,
 }
 
 pub fn run(args: ViewArgs) -> anyhow::Result<()> {
@@ -69,13 +85,32 @@ pub fn run(args: ViewArgs) -> anyhow::Result<()> {
             let _ = tx.send(settled);
         }) as reel_viewer::app::SettledHook
     });
+    let (report_tx, report_rx) = mpsc::channel::<PlaybackReport>();
+    let play_for = args.play_for.map(|seconds| {
+        let hook: reel_viewer::app::ReportHook = Box::new(move |report| {
+            let _ = report_tx.send(report);
+        });
+        (seconds, hook)
+    });
     let options = ViewerOptions {
         start,
         entity: args.entity,
         follow: args.follow,
         when_settled,
+        play_for,
+        when_behind: match args.when_behind {
+            Behind::Wait => WhenBehind::Wait,
+            Behind::Skip => WhenBehind::Skip,
+        },
     };
+    let started = std::time::Instant::now();
     reel_viewer::native::run(&args.files, options).map_err(anyhow::Error::msg)?;
+    if args.play_for.is_some() {
+        let report = report_rx
+            .try_recv()
+            .context("the window closed before playing ended")?;
+        print_report(&report, started.elapsed().as_secs_f64());
+    }
     if let Some(path) = &args.screenshot {
         let settled = rx
             .try_recv()
@@ -115,4 +150,45 @@ fn save_png(path: &Path, settled: &Settled) -> anyhow::Result<()> {
     }
     std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(())
+}
+
+/// The playback report as one JSON object, with this process's CPU time.
+fn print_report(report: &PlaybackReport, wall: f64) {
+    let mut ms = report.frame_ms.clone();
+    ms.sort_by(f32::total_cmp);
+    let pct = |p: f64| {
+        ms.get(((ms.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let views: Vec<_> = report
+        .views
+        .iter()
+        .map(|(entity, due, shown)| {
+            serde_json::json!({ "entity": entity, "due": due, "shown": shown })
+        })
+        .collect();
+    println!(
+        "{}",
+        serde_json::json!({
+            "seconds": report.seconds,
+            "ui_frames": ms.len(),
+            "ui_frame_ms": { "p50": pct(0.5), "p95": pct(0.95), "p99": pct(0.99), "max": pct(1.0) },
+            "waited_seconds": report.waited_seconds,
+            "views": views,
+            "cpu_seconds": cpu_seconds(),
+            "wall_seconds": wall,
+        })
+    );
+}
+
+/// User + system CPU time of this process so far (all its threads).
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage fills the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return f64::NAN;
+    }
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    t(usage.ru_utime) + t(usage.ru_stime)
 }

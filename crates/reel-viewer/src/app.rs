@@ -8,7 +8,7 @@ use eframe::egui::{self, Rect, vec2};
 
 use crate::gpu::{SharedRenderer, YuvRenderer};
 use crate::layout::grid;
-use crate::recording::{EntityKind, Recording, SampleMark};
+use crate::recording::{Recording, SampleMark};
 use crate::time::{TimeCursor, TimelineSummary, WhenBehind};
 use crate::time_panel::{self, TimePanelInput};
 use crate::view::ViewState;
@@ -46,6 +46,22 @@ pub type Opener = Box<dyn FnMut(&Path) -> Result<Box<dyn Recording>, String>>;
 /// Called once with [`Settled`].
 pub type SettledHook = Box<dyn FnOnce(Settled) + Send>;
 
+/// How playing went (`ViewerOptions::play_for`): for benchmarks.
+#[derive(Clone, Debug, Default)]
+pub struct PlaybackReport {
+    /// Wall-clock seconds played.
+    pub seconds: f64,
+    /// Time of every UI frame while playing, in ms.
+    pub frame_ms: Vec<f32>,
+    /// Seconds the clock waited for a visible view's frame.
+    pub waited_seconds: f64,
+    /// Each video view: entity, frames due, frames shown.
+    pub views: Vec<(String, u64, u64)>,
+}
+
+/// Called once with the [`PlaybackReport`].
+pub type ReportHook = Box<dyn FnOnce(PlaybackReport) + Send>;
+
 /// Options of the window.
 #[derive(Default)]
 pub struct ViewerOptions {
@@ -58,20 +74,25 @@ pub struct ViewerOptions {
     /// Take a screenshot once every view is settled, hand it over and
     /// close the window.
     pub when_settled: Option<SettledHook>,
+    /// Once every view shows its first picture, play for this many seconds,
+    /// report how it went and close the window.
+    pub play_for: Option<(f64, ReportHook)>,
+    /// What playing does when decoding falls behind.
+    pub when_behind: WhenBehind,
 }
 
 /// The viewer.
 pub struct ViewerApp {
-    recordings: Vec<Box<dyn Recording>>,
-    views: Vec<ViewState>,
+    pub(crate) recordings: Vec<Box<dyn Recording>>,
+    pub(crate) views: Vec<ViewState>,
     cursor: TimeCursor,
-    renderer: SharedRenderer,
+    pub(crate) renderer: SharedRenderer,
     options: ViewerOptions,
     opener: Option<Opener>,
     /// Errors of files that did not open, shown until dismissed.
     messages: Vec<String>,
     maximized: Option<usize>,
-    selected: Option<usize>,
+    pub(crate) selected: Option<usize>,
     started: bool,
     last_refresh: f64,
     settled_frames: u32,
@@ -79,6 +100,8 @@ pub struct ViewerApp {
     /// UI frame times (s), newest last, for the status line.
     frame_times: std::collections::VecDeque<f32>,
     marks: Option<(String, usize, Arc<Vec<i64>>)>,
+    /// While playing for a report: when it began, and what was measured.
+    measuring: Option<(f64, PlaybackReport)>,
 }
 
 impl ViewerApp {
@@ -104,7 +127,9 @@ impl ViewerApp {
             screenshot_requested: false,
             frame_times: Default::default(),
             marks: None,
+            measuring: None,
         };
+        app.cursor.when_behind = app.options.when_behind;
         for r in recordings {
             app.add_recording(r);
         }
@@ -308,9 +333,13 @@ impl ViewerApp {
 
     /// Moves the clock if playing: it waits while a visible video view's
     /// frame is not decoded yet (or goes on and counts the frames skipped).
-    fn play(&mut self, dt: f64, marks: &[i64]) -> Option<String> {
+    /// Returns the state for the status line, and whether it waited.
+    fn play(&mut self, dt: f64) -> (Option<String>, bool) {
+        for v in &mut self.views {
+            v.count_shown();
+        }
         if !self.cursor.playing {
-            return None;
+            return (None, false);
         }
         let behind = self
             .views
@@ -318,106 +347,75 @@ impl ViewerApp {
             .enumerate()
             .filter(|(i, _)| self.maximized.is_none_or(|m| m == *i))
             .any(|(_, v)| v.reply.pending && !v.reply.exact);
-        let mut status = None;
         if behind && self.cursor.when_behind == WhenBehind::Wait {
-            return Some("buffering".into());
+            return (Some("buffering".into()), true);
         }
-        if behind {
-            status = Some("behind: skipping".into());
-        }
+        let status = behind.then(|| "behind: skipping late frames".to_owned());
         let before = self.cursor.time;
-        if self.cursor.advance(dt) {
+        if self.cursor.advance(dt)
+            && let Some(tl) = self.cursor.timeline.clone()
+        {
             let after = self.cursor.time;
             for v in &mut self.views {
                 let r = &mut self.recordings[v.recording];
-                if !r.entities()[v.entity].kind.is_video() {
+                let e = &r.entities()[v.entity];
+                if !e.kind.is_video() || !e.timelines.contains(&tl.name) {
                     continue;
                 }
-                v.count_shown();
-                // Frames whose time was passed over without being shown.
-                let due = marks.partition_point(|t| *t <= after)
-                    - marks.partition_point(|t| *t <= before).min(marks.len());
-                if due > 1 {
-                    v.dropped += (due - 1) as u64;
-                }
+                // The view's frames whose time the cursor passed.
+                let times = r.times(v.entity, &tl.name);
+                let upto = |t: i64| times.partition_point(|x| *x <= t) as u64;
+                v.due += if after >= before {
+                    upto(after) - upto(before)
+                } else {
+                    // Looped: to the end, then from the start.
+                    (times.len() as u64 - upto(before)) + upto(after)
+                };
             }
         }
-        status
+        (status, false)
     }
 
-    fn entity_tree(&mut self, ui: &mut egui::Ui) {
-        ui.heading("Entities");
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            for (ri, r) in self.recordings.iter().enumerate() {
-                ui.label(egui::RichText::new(r.name()).strong());
-                for (vi, v) in self.views.iter().enumerate() {
-                    if v.recording != ri {
-                        continue;
-                    }
-                    let e = &r.entities()[v.entity];
-                    let text = format!("{}  {}  {}", e.path, e.kind.name(), e.details);
-                    if ui
-                        .selectable_label(self.selected == Some(vi), text)
-                        .clicked()
-                    {
-                        self.selected = Some(vi);
-                    }
-                }
-            }
-            if self.recordings.is_empty() {
-                ui.label(
-                    "Drop a recording (.reel) or a video file (MP4, MOV, MKV, WebM, IVF) here.",
-                );
-            }
-        });
-    }
-
-    fn selection_panel(&mut self, ui: &mut egui::Ui) {
-        ui.heading("Selection");
-        let Some(vi) = self.selected.filter(|v| *v < self.views.len()) else {
-            ui.label("Click a view or an entity.");
+    /// With `play_for`: starts playing once every view is settled, records
+    /// each UI frame, and after the time given reports and closes.
+    fn measure_playback(&mut self, ctx: &egui::Context, now: f64, dt: f64, waited: bool) {
+        let Some((seconds, _)) = &self.options.play_for else {
             return;
         };
-        let (ri, ei) = (self.views[vi].recording, self.views[vi].entity);
-        let details = self.recordings[ri].details(ei);
-        let kind = self.recordings[ri].entities()[ei].kind;
-        egui::Grid::new("details").striped(true).show(ui, |ui| {
-            for (k, v) in details {
-                ui.label(k);
-                ui.label(v);
-                ui.end_row();
+        let seconds = *seconds;
+        match &mut self.measuring {
+            None => {
+                if self.started && self.views.iter().all(ViewState::settled) {
+                    self.cursor.playing = true;
+                    for v in &mut self.views {
+                        v.shown = 0;
+                        v.due = 0;
+                    }
+                    self.measuring = Some((now, PlaybackReport::default()));
+                }
             }
-            let v = &self.views[vi];
-            if kind.is_video() {
-                ui.label("shown while playing");
-                ui.label(v.shown.to_string());
-                ui.end_row();
-                ui.label("dropped while playing");
-                ui.label(v.dropped.to_string());
-                ui.end_row();
-            }
-            let r = self.renderer.lock().unwrap_or_else(|e| e.into_inner());
-            ui.label("GPU plane textures");
-            ui.label(format!("{:.1} MB", r.texture_bytes as f64 / 1e6));
-            ui.end_row();
-        });
-        if matches!(kind, EntityKind::Image) {
-            let v = &mut self.views[vi];
-            let mut on = v.range.is_some();
-            ui.checkbox(&mut on, "value range for 16-bit / float gray");
-            if on {
-                let range = v.range.get_or_insert(crate::picture::ValueRange {
-                    min: 0.0,
-                    max: 65535.0,
-                });
-                ui.add(egui::DragValue::new(&mut range.min).prefix("black "));
-                ui.add(egui::DragValue::new(&mut range.max).prefix("white "));
-            } else {
-                v.range = None;
+            Some((start, report)) => {
+                report.frame_ms.push((dt * 1000.0) as f32);
+                if waited {
+                    report.waited_seconds += dt;
+                }
+                if now - *start >= seconds {
+                    report.seconds = now - *start;
+                    for v in &self.views {
+                        let r = &self.recordings[v.recording];
+                        let e = &r.entities()[v.entity];
+                        if e.kind.is_video() {
+                            report.views.push((e.path.clone(), v.due, v.shown));
+                        }
+                    }
+                    let report = std::mem::take(report);
+                    if let Some((_, hook)) = self.options.play_for.take() {
+                        hook(report);
+                    }
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
             }
         }
-        let v = &mut self.views[vi];
-        ui.checkbox(&mut v.one_to_one, "1:1 pixels (double-click a view: fit)");
     }
 
     fn views_grid(&mut self, ui: &mut egui::Ui, now: f64) {
@@ -579,7 +577,8 @@ impl eframe::App for ViewerApp {
         self.start(&timelines);
         let marks = self.marks();
         self.handle_keys(&ctx, &marks);
-        let status = self.play(dt, &marks);
+        let (status, waited) = self.play(dt);
+        self.measure_playback(&ctx, now, dt, waited);
         self.request_pictures(now);
 
         let samples: Option<(String, Arc<Vec<SampleMark>>)> = self.selected.and_then(|vi| {

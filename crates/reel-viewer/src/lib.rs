@@ -24,11 +24,13 @@ pub mod gpu;
 pub mod layout;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+mod panels;
 pub mod picture;
 pub mod recording;
 pub mod time;
 mod time_panel;
 mod view;
 
-pub use app::{Settled, StartAt, ViewerApp, ViewerOptions};
+pub use app::{PlaybackReport, Settled, StartAt, ViewerApp, ViewerOptions};
 pub use recording::{EntityKind, EntitySummary, PictureReply, Recording, SampleMark};
+pub use time::WhenBehind;

@@ -31,9 +31,10 @@ impl TimelineSummary {
 pub const SEQUENCE_FPS: f64 = 30.0;
 
 /// What playing does when a view's exact frame is not decoded yet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum WhenBehind {
     /// The clock waits ("buffering"): every frame is shown.
+    #[default]
     Wait,
     /// The clock goes on; frames that were due but never shown are counted.
     Skip,

@@ -42,10 +42,10 @@ pub struct ViewState {
     pub range: Option<ValueRange>,
     /// RGBA pictures' texture, with the picture it holds.
     texture: Option<(Picture, TextureHandle)>,
-    /// Distinct exact pictures shown while playing, and frames due then.
+    /// Distinct exact pictures shown.
     pub shown: u64,
-    /// Frames that were due while playing but never shown.
-    pub dropped: u64,
+    /// Frames whose time the playing cursor passed.
+    pub due: u64,
     last_shown: Option<Picture>,
 }
 
@@ -66,7 +66,7 @@ impl ViewState {
             range: None,
             texture: None,
             shown: 0,
-            dropped: 0,
+            due: 0,
             last_shown: None,
         }
     }
@@ -81,7 +81,12 @@ impl ViewState {
         self.reply = reply;
     }
 
-    /// Counts a newly shown exact picture (while playing).
+    /// Frames that were due but never shown (skipped while behind).
+    pub fn dropped(&self) -> u64 {
+        self.due.saturating_sub(self.shown)
+    }
+
+    /// Counts a newly shown exact picture.
     pub fn count_shown(&mut self) -> bool {
         let Some(p) = self.reply.picture.as_ref().filter(|_| self.reply.exact) else {
             return false;
