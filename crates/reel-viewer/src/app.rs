@@ -94,7 +94,6 @@ pub struct ViewerApp {
     maximized: Option<usize>,
     pub(crate) selected: Option<usize>,
     started: bool,
-    last_refresh: f64,
     settled_frames: u32,
     screenshot_requested: bool,
     /// UI frame times (s), newest last, for the status line.
@@ -122,7 +121,6 @@ impl ViewerApp {
             maximized: None,
             selected: None,
             started: false,
-            last_refresh: 0.0,
             settled_frames: 0,
             screenshot_requested: false,
             frame_times: Default::default(),
@@ -142,21 +140,38 @@ impl ViewerApp {
     }
 
     fn add_recording(&mut self, recording: Box<dyn Recording>) {
-        let index = self.recordings.len();
-        for (i, e) in recording.entities().iter().enumerate() {
-            if let Some(prefix) = &self.options.entity
-                && !e.path.starts_with(prefix.as_str())
-            {
-                continue;
-            }
-            let key = format!("{}#{}:{}", index, recording.name(), e.path);
-            self.views.push(ViewState::new(index, i, key));
-        }
-        for w in recording.warnings() {
-            self.messages.push(format!("{}: {w}", recording.name()));
-        }
         self.recordings.push(recording);
+        self.sync_views();
         self.marks = None;
+        if self.cursor.timeline.is_none() {
+            self.started = false;
+        }
+    }
+
+    /// A view for every entity that has none yet (entities appear as a
+    /// recording finishes loading, or as a followed file grows); messages
+    /// the recordings have for the user.
+    fn sync_views(&mut self) {
+        for (ri, r) in self.recordings.iter_mut().enumerate() {
+            for (i, e) in r.entities().iter().enumerate() {
+                let known = self
+                    .views
+                    .iter()
+                    .any(|v| v.recording == ri && v.entity == i);
+                let wanted = self
+                    .options
+                    .entity
+                    .as_ref()
+                    .is_none_or(|prefix| e.path.starts_with(prefix.as_str()));
+                if !known && wanted {
+                    let key = format!("{ri}#{}:{}", r.name(), e.path);
+                    self.views.push(ViewState::new(ri, i, key));
+                }
+            }
+            for m in r.take_messages() {
+                self.messages.push(format!("{}: {m}", r.name()));
+            }
+        }
         // The first video is selected: its facts and GOP strip show at once.
         if self.selected.is_none() {
             self.selected = self
@@ -168,9 +183,6 @@ impl ViewerApp {
                         .is_video()
                 })
                 .or((!self.views.is_empty()).then_some(0));
-        }
-        if self.cursor.timeline.is_none() {
-            self.started = false;
         }
     }
 
@@ -458,7 +470,7 @@ impl ViewerApp {
             let text = if self.maximized.is_some() {
                 "all"
             } else {
-                "maximise"
+                "max"
             };
             if ui.put(button, egui::Button::new(text).small()).clicked() {
                 self.maximized = if self.maximized.is_some() {
@@ -546,12 +558,12 @@ impl eframe::App for ViewerApp {
             self.frame_times.pop_front();
         }
         self.open_dropped(&ctx);
-        if now - self.last_refresh > 0.25 {
-            self.last_refresh = now;
+        {
             let mut grew = false;
             for r in &mut self.recordings {
                 grew |= r.refresh();
             }
+            self.sync_views();
             if grew {
                 self.marks = None;
                 let at_edge = self

@@ -111,13 +111,15 @@ pub trait Recording {
     /// Facts for the selection panel: (label, value) pairs such as rows,
     /// bytes, codec string, GOP lengths, decoder, decode rate, cache use.
     fn details(&mut self, entity: usize) -> Vec<(String, String)>;
-    /// Picks up what was appended to a file still being written; whether
-    /// anything new came.
+    /// Called every UI frame: picks up a recording that finished loading,
+    /// and what was appended to a file still being written; whether
+    /// anything new came (entities, rows).
     fn refresh(&mut self) -> bool {
         false
     }
-    /// Problems found while opening (skipped damage), for the user.
-    fn warnings(&self) -> Vec<String> {
+    /// Problems found since the last call (damage skipped while reading,
+    /// a file that could not be read), for the user.
+    fn take_messages(&mut self) -> Vec<String> {
         Vec::new()
     }
 }

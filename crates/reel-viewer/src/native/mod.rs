@@ -3,6 +3,7 @@
 //! the image loader's thread. Nothing here runs on the UI's paint path but
 //! index lookups and replies already decoded.
 
+mod loading;
 mod recording_file;
 mod video_file;
 

@@ -7,8 +7,8 @@
 //! again from the file by offset); streams hold no sample bytes (read from
 //! the store when decoded), so memory follows what is shown, not the file.
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,7 @@ use reel_types::{
 };
 use reel_video::MediaFile;
 
-use super::STORE_BUDGET;
+use super::loading::{Loading, index_summaries};
 use crate::picture::{Picture, ValueRange, picture_of_image};
 use crate::recording::{EntityKind, EntitySummary, PictureReply, Recording, SampleMark};
 use crate::time::TimelineSummary;
@@ -56,7 +56,16 @@ pub struct RecordingFile {
     pictures: HashMap<usize, (Arc<Image>, Option<ValueRange>, Picture)>,
     details: HashMap<usize, (Instant, Vec<(String, String)>)>,
     follow: bool,
-    warnings: Vec<String>,
+    last_follow: Instant,
+    messages: Vec<String>,
+    path: PathBuf,
+    /// Set while the file is read on a thread.
+    loading: Option<Loading>,
+    /// Timelines from the footer index, while loading.
+    index_timelines: Vec<TimelineSummary>,
+    /// The groups of pictures shown while loading, until the streams of the
+    /// loaded store show their own frame.
+    fallback: BTreeMap<(EntityPath, String), StreamFrames>,
 }
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -64,45 +73,20 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 }
 
 impl RecordingFile {
-    /// Opens `path`; `follow`: keep reading what is appended to it.
+    /// Opens `path` at once: the file is read on a thread; meanwhile the
+    /// footer index gives the entities, timelines and the frames around
+    /// the cursor. `follow`: keep reading what is appended to it.
     pub fn open(path: &Path, server: Arc<FrameServer>, follow: bool) -> Result<Self, String> {
         let file = path.display().to_string();
-        let (store, report) =
-            Store::load_with_budget(path, Some(STORE_BUDGET)).map_err(|e| e.to_string())?;
-        let mut warnings: Vec<String> = report
-            .skipped
-            .iter()
-            .map(|s| {
-                format!(
-                    "skipped {} damaged bytes at offset {} ({})",
-                    s.len, s.offset, s.reason
-                )
-            })
-            .collect();
-        if let Some(t) = &report.torn_tail
-            && !follow
-        {
-            warnings.push(format!(
-                "the file ends in an incomplete write at offset {} ({} bytes; it was not \
-                 closed cleanly, or is still being written: try --follow)",
-                t.offset, t.len
-            ));
-        }
-        let store = Arc::new(RwLock::new(store));
-        let mut entities = Vec::new();
-        let mut paths = Vec::new();
-        {
-            let s = read(&store);
-            for path in s.entities() {
-                if let Some(summary) = summarize(&s, path) {
-                    entities.push(summary);
-                    paths.push(path.clone());
-                }
-            }
-        }
-        if entities.is_empty() {
-            warnings.push("no entity with images or video".into());
-        }
+        std::fs::File::open(path).map_err(|e| format!("{file}: {e}"))?;
+        let loading = Loading::start(path);
+        let (listed, index_timelines) = loading
+            .index
+            .as_ref()
+            .map(index_summaries)
+            .unwrap_or_default();
+        let (paths, entities) = listed.into_iter().unzip();
+        let store = Arc::new(RwLock::new(Store::new()));
         let name = path
             .file_name()
             .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
@@ -120,8 +104,92 @@ impl RecordingFile {
             pictures: HashMap::new(),
             details: HashMap::new(),
             follow,
-            warnings,
+            last_follow: Instant::now(),
+            messages: Vec::new(),
+            path: path.to_path_buf(),
+            loading: Some(loading),
+            index_timelines,
+            fallback: BTreeMap::new(),
         })
+    }
+
+    /// Takes the store the loading thread read; what it found goes to the
+    /// messages; the entity list is completed (indices of the entities
+    /// already listed stay).
+    fn loaded(&mut self, store: Store, report: reel_store::ScanReport) {
+        for s in &report.skipped {
+            self.messages.push(format!(
+                "skipped {} damaged bytes at offset {} ({})",
+                s.len, s.offset, s.reason
+            ));
+        }
+        if let Some(t) = &report.torn_tail
+            && !self.follow
+        {
+            self.messages.push(format!(
+                "the file ends in an incomplete write at offset {} ({} bytes; it was not \
+                 closed cleanly, or is still being written: try --follow)",
+                t.offset, t.len
+            ));
+        }
+        *self.store.write().unwrap_or_else(|e| e.into_inner()) = store;
+        self.summarize_entities();
+        if self.entities.is_empty() {
+            self.messages.push("no entity with images or video".into());
+        }
+        self.times.clear();
+        self.samples.clear();
+        self.details.clear();
+    }
+
+    /// Summaries from the store: updated in place, new entities appended.
+    fn summarize_entities(&mut self) {
+        let store = read(&self.store);
+        for path in store.entities() {
+            let Some(summary) = summarize(&store, path) else {
+                continue;
+            };
+            match self.paths.iter().position(|p| p == path) {
+                Some(i) => self.entities[i] = summary,
+                None => {
+                    self.entities.push(summary);
+                    self.paths.push(path.clone());
+                }
+            }
+        }
+    }
+
+    /// While loading: the group of pictures around `t`, read through the
+    /// keyframe index; other entities wait for the file.
+    fn preview_reply(
+        &mut self,
+        entity: usize,
+        timeline: &str,
+        t: i64,
+        visible: bool,
+    ) -> PictureReply {
+        let waiting = PictureReply {
+            pending: true,
+            ..Default::default()
+        };
+        let Some(loading) = self.loading.as_mut() else {
+            return waiting;
+        };
+        if self.entities[entity].kind != EntityKind::VideoStream || loading.index.is_none() {
+            return waiting;
+        }
+        let preview = loading.preview(&self.path, &self.server, &self.paths[entity], timeline, t);
+        match &preview.frames {
+            Some(frames) => {
+                frames.set_visible(visible);
+                reply_of(frames, t, &[])
+            }
+            None => PictureReply {
+                pending: preview.error.is_none(),
+                error: preview.error.clone(),
+                ..Default::default()
+            },
+        }
     }
 
     /// The frames of the stream at `entity` timed on `timeline`, made on first use.
@@ -391,6 +459,9 @@ impl Recording for RecordingFile {
     }
 
     fn timelines(&self) -> Vec<TimelineSummary> {
+        if self.loading.is_some() {
+            return self.index_timelines.clone();
+        }
         let store = read(&self.store);
         let mut out: Vec<TimelineSummary> = Vec::new();
         for path in &self.paths {
@@ -417,6 +488,9 @@ impl Recording for RecordingFile {
     }
 
     fn times(&mut self, entity: usize, timeline: &str) -> Arc<Vec<i64>> {
+        if self.loading.is_some() {
+            return Arc::default();
+        }
         let key = (entity, timeline.to_owned());
         if let Some(t) = self.times.get(&key) {
             return t.clone();
@@ -434,6 +508,9 @@ impl Recording for RecordingFile {
     }
 
     fn samples(&mut self, entity: usize, timeline: &str) -> Arc<Vec<SampleMark>> {
+        if self.loading.is_some() {
+            return Arc::default();
+        }
         let key = (entity, timeline.to_owned());
         if let Some(s) = self.samples.get(&key) {
             return s.clone();
@@ -478,17 +555,30 @@ impl Recording for RecordingFile {
         visible: bool,
         range: Option<ValueRange>,
     ) -> PictureReply {
+        if self.loading.is_some() {
+            return self.preview_reply(entity, timeline, t, visible);
+        }
         match self.entities[entity].kind {
             EntityKind::Image | EntityKind::EncodedImage => {
                 self.image_reply(entity, timeline, t, range)
             }
             EntityKind::VideoStream => {
                 let path = self.paths[entity].clone();
+                let key = (path.clone(), timeline.to_owned());
                 match self.stream(&path, timeline) {
                     Ok(entry) => {
                         entry.frames.set_visible(visible);
                         entry.frames.set_playing(playing);
-                        reply_of(&entry.frames, t, &entry.times)
+                        let mut reply = reply_of(&entry.frames, t, &entry.times);
+                        // The preview's frame stands in until the stream has one.
+                        if reply.picture.is_none()
+                            && let Some(preview) = self.fallback.get(&key)
+                        {
+                            reply.picture = reply_of(preview, t, &[]).picture;
+                        } else if reply.exact {
+                            self.fallback.remove(&key);
+                        }
+                        reply
                     }
                     Err(e) => PictureReply {
                         error: Some(e),
@@ -503,6 +593,9 @@ impl Recording for RecordingFile {
     }
 
     fn details(&mut self, entity: usize) -> Vec<(String, String)> {
+        if self.loading.is_some() {
+            return vec![("recording".into(), "being read…".into())];
+        }
         if let Some((at, d)) = self.details.get(&entity)
             && at.elapsed() < DETAILS_FOR
         {
@@ -540,9 +633,25 @@ impl Recording for RecordingFile {
     }
 
     fn refresh(&mut self) -> bool {
-        if !self.follow {
+        if let Some(loading) = self.loading.as_mut() {
+            return match loading.poll() {
+                None => false,
+                Some(result) => {
+                    if let Some(loading) = self.loading.take() {
+                        self.fallback = loading.into_previews();
+                    }
+                    match result {
+                        Ok((store, report)) => self.loaded(store, report),
+                        Err(e) => self.messages.push(e),
+                    }
+                    true
+                }
+            };
+        }
+        if !self.follow || self.last_follow.elapsed() < Duration::from_millis(250) {
             return false;
         }
+        self.last_follow = Instant::now();
         let report = match self.store.write() {
             Ok(mut s) => s.refresh(),
             Err(e) => e.into_inner().refresh(),
@@ -550,7 +659,7 @@ impl Recording for RecordingFile {
         let grew = match report {
             Ok(r) => r.chunks > 0,
             Err(e) => {
-                self.warnings.push(e.to_string());
+                self.messages.push(e.to_string());
                 false
             }
         };
@@ -572,21 +681,12 @@ impl Recording for RecordingFile {
             }
             self.times.clear();
             self.samples.clear();
-            // Entities that appeared since.
-            let store = read(&self.store);
-            for path in store.entities() {
-                if !self.paths.contains(path)
-                    && let Some(summary) = summarize(&store, path)
-                {
-                    self.entities.push(summary);
-                    self.paths.push(path.clone());
-                }
-            }
+            self.summarize_entities();
         }
         grew
     }
 
-    fn warnings(&self) -> Vec<String> {
-        self.warnings.clone()
+    fn take_messages(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.messages)
     }
 }

@@ -1,0 +1,248 @@
+//! Opening a recording without waiting for it: the whole file is read on a
+//! thread, and meanwhile what the footer index says is shown — the
+//! entities and timelines at once, and for a `VideoStream` the group of
+//! pictures around the cursor, read through the keyframe index (a few
+//! chunks, not the file).
+//!
+//! Why not a store that loads chunks on demand: a stream's sample times
+//! are in the chunks, next to the samples, so knowing every frame of a
+//! stream means reading it; the footer only knows keyframes. The preview
+//! is what the keyframe index can give at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+
+use reel_decode::{FrameServer, FrameSource, StreamFrames};
+use reel_query::frames::stream_source;
+use reel_query::recording::load_for_frame_at;
+use reel_query::{SampleClock, stream_samples};
+use reel_store::{RecordingIndex, RecordingReader, ScanReport, Store};
+use reel_types::EntityPath;
+
+use super::STORE_BUDGET;
+use crate::recording::{EntityKind, EntitySummary};
+use crate::time::TimelineSummary;
+
+/// The whole recording, read on a thread.
+pub(super) struct Loading {
+    done: Receiver<Result<(Store, ScanReport), String>>,
+    /// The footer index, if the file was closed cleanly.
+    pub index: Option<RecordingIndex>,
+    previews: BTreeMap<(EntityPath, String), Preview>,
+}
+
+/// One group of pictures of a stream, shown until the whole file is read.
+pub(super) struct Preview {
+    /// Set once its chunks are read.
+    pub frames: Option<StreamFrames>,
+    /// Times of its frames (first and last), once read.
+    span: Option<(i64, i64)>,
+    /// Where `t` was when it was asked for (a new one is read for a time
+    /// outside `span`).
+    pending: Option<Receiver<Result<Option<FrameSource>, String>>>,
+    pub error: Option<String>,
+}
+
+impl Loading {
+    /// Starts reading `path`; reads its footer index now (a seek to the end).
+    pub fn start(path: &Path) -> Self {
+        let index = RecordingReader::open(path)
+            .and_then(|mut r| r.read_index())
+            .ok()
+            .flatten();
+        let (tx, done) = mpsc::channel();
+        let owned = path.to_path_buf();
+        let spawned = std::thread::Builder::new()
+            .name("reel-open".into())
+            .spawn(move || {
+                let loaded =
+                    Store::load_with_budget(&owned, Some(STORE_BUDGET)).map_err(|e| e.to_string());
+                let _ = tx.send(loaded);
+            });
+        if let Err(e) = spawned {
+            tracing::error!("no thread to read {}: {e}", path.display());
+        }
+        Self {
+            done,
+            index,
+            previews: BTreeMap::new(),
+        }
+    }
+
+    /// The loaded store, once read (`Some(Err)`: it could not be).
+    pub fn poll(&mut self) -> Option<Result<(Store, ScanReport), String>> {
+        match self.done.try_recv() {
+            Ok(result) => Some(result),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => {
+                Some(Err("the thread reading the recording stopped".into()))
+            }
+        }
+    }
+
+    /// The previews' frame servers, handed over when loading ends.
+    pub fn into_previews(self) -> BTreeMap<(EntityPath, String), StreamFrames> {
+        self.previews
+            .into_iter()
+            .filter_map(|(k, p)| p.frames.map(|f| (k, f)))
+            .collect()
+    }
+
+    /// The preview of `entity` at `t` on `timeline`: read on a thread
+    /// through the keyframe index when `t` is outside the one held.
+    pub fn preview(
+        &mut self,
+        file: &Path,
+        server: &FrameServer,
+        entity: &EntityPath,
+        timeline: &str,
+        t: i64,
+    ) -> &mut Preview {
+        let key = (entity.clone(), timeline.to_owned());
+        let preview = self.previews.entry(key).or_insert_with(|| Preview {
+            frames: None,
+            span: None,
+            pending: None,
+            error: None,
+        });
+        if let Some(rx) = &preview.pending {
+            match rx.try_recv() {
+                Ok(Ok(Some(source))) => {
+                    let times = source.frame_times();
+                    preview.span = times.first().zip(times.last()).map(|(a, b)| (*a, *b));
+                    preview.frames = Some(server.add_stream(source));
+                    preview.pending = None;
+                }
+                Ok(Ok(None)) => {
+                    // No frame there (before the stream starts): nothing to show.
+                    preview.span = Some((t, t));
+                    preview.frames = None;
+                    preview.pending = None;
+                }
+                Ok(Err(e)) => {
+                    preview.error = Some(e);
+                    preview.pending = None;
+                }
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => preview.pending = None,
+            }
+        }
+        let covered = preview.span.is_some_and(|(a, b)| a <= t && t <= b);
+        if !covered && preview.pending.is_none() && preview.error.is_none() {
+            let (tx, rx) = mpsc::channel();
+            let (file, entity, timeline) =
+                (file.to_path_buf(), entity.clone(), timeline.to_owned());
+            let spawned = std::thread::Builder::new()
+                .name("reel-preview".into())
+                .spawn(move || {
+                    let _ = tx.send(read_group(&file, &entity, &timeline, t));
+                });
+            if spawned.is_ok() {
+                preview.pending = Some(rx);
+            }
+        }
+        preview
+    }
+}
+
+/// The frames of the group of pictures around `t`, from the chunks the
+/// keyframe index names (`None`: it names none there).
+fn read_group(
+    file: &Path,
+    entity: &EntityPath,
+    timeline: &str,
+    t: i64,
+) -> Result<Option<FrameSource>, String> {
+    let Some(load) =
+        load_for_frame_at(file, entity, Some(timeline), t).map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    let samples = stream_samples(&load.store, entity, &SampleClock::Timeline(timeline.into()))
+        .map_err(|e| e.to_string())?;
+    Ok(Some(stream_source(samples)))
+}
+
+/// Entities and timelines as the footer index lists them, in the order and
+/// with the kinds the loaded store will give (see `summarize`).
+pub(super) fn index_summaries(
+    index: &RecordingIndex,
+) -> (Vec<(EntityPath, EntitySummary)>, Vec<TimelineSummary>) {
+    struct Seen {
+        archetypes: BTreeSet<String>,
+        timelines: BTreeSet<String>,
+    }
+    let mut entities: BTreeMap<String, (EntityPath, Seen)> = BTreeMap::new();
+    let mut timelines: Vec<TimelineSummary> = Vec::new();
+    for c in &index.chunks {
+        let (_, seen) = entities
+            .entry(c.entity_path.to_string())
+            .or_insert_with(|| {
+                (
+                    c.entity_path.clone(),
+                    Seen {
+                        archetypes: BTreeSet::new(),
+                        timelines: BTreeSet::new(),
+                    },
+                )
+            });
+        for name in &c.components {
+            if let Some((archetype, _)) = name.split_once(':') {
+                seen.archetypes.insert(archetype.to_owned());
+            }
+        }
+        for r in &c.time_ranges {
+            seen.timelines.insert(r.timeline.clone());
+            match timelines.iter_mut().find(|t| t.name == r.timeline) {
+                Some(t) => {
+                    t.min = t.min.min(r.min);
+                    t.max = t.max.max(r.max);
+                }
+                None => timelines.push(TimelineSummary {
+                    name: r.timeline.clone(),
+                    typ: r.typ,
+                    min: r.min,
+                    max: r.max,
+                }),
+            }
+        }
+    }
+    let assets: BTreeSet<String> = entities
+        .iter()
+        .filter(|(_, (_, s))| s.archetypes.contains("AssetVideo"))
+        .map(|(p, _)| p.clone())
+        .collect();
+    let summaries = entities
+        .into_iter()
+        .filter_map(|(path_text, (path, seen))| {
+            let has = |a: &str| seen.archetypes.contains(a);
+            let timelines: Vec<String> = seen.timelines.into_iter().collect();
+            let kind = if has("VideoStream") && !timelines.is_empty() {
+                EntityKind::VideoStream
+            } else if has("VideoFrameReference") {
+                if assets.contains(&path_text) {
+                    EntityKind::AssetVideo
+                } else {
+                    EntityKind::FrameReferences
+                }
+            } else if has("Image") {
+                EntityKind::Image
+            } else if has("EncodedImage") {
+                EntityKind::EncodedImage
+            } else {
+                return None;
+            };
+            Some((
+                path,
+                EntitySummary {
+                    path: path_text,
+                    kind,
+                    details: String::new(),
+                    timelines,
+                },
+            ))
+        })
+        .collect();
+    (summaries, timelines)
+}
