@@ -6,7 +6,9 @@
 //! Printed per run: UI frame time p50/p95/p99/max, seconds the clock
 //! waited, frames shown against frames due (and skipped per minute) per
 //! view, the viewer's CPU use in cores; and how long opening took to the
-//! first pictures on screen (`--screenshot`, which waits for every view).
+//! first pictures on screen (`--screenshot`, which waits for every view),
+//! also for a 1 GB recording (the frame at 100 s; peak memory), and the
+//! peak memory while that recording is read whole behind playback.
 //!
 //! Run: `cargo bench -p reel-cli --bench viewer` (needs ffmpeg and
 //! xvfb-run; media are made once under target/bench-media).
@@ -94,6 +96,65 @@ fn main() {
     println!(
         "open 1x1080p + 4x720p H.264 files to all five first frames on screen (incl. Xvfb start): median {:.0} ms",
         opens[1] * 1000.0
+    );
+
+    // A 1 GB recording: 200 s of 1080p H.264 at 40 Mbit/s as a VideoStream.
+    let recording = dir.join("big.reel");
+    if !recording.exists() {
+        let big = dir.join("big1080.mp4");
+        if !big.exists() {
+            eprintln!("making {} with ffmpeg (once)…", big.display());
+            let ok = Command::new("ffmpeg")
+                .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+                .arg("testsrc2=size=1920x1080:rate=30")
+                .args(["-t", "200", "-c:v", "libx264", "-preset", "ultrafast"])
+                .args([
+                    "-b:v", "40M", "-maxrate", "40M", "-bufsize", "80M", "-g", "60",
+                ])
+                .arg(&big)
+                .status()
+                .expect("ffmpeg");
+            assert!(ok.success());
+        }
+        let ok = Command::new(env!("CARGO_BIN_EXE_reel"))
+            .args(["import", &big.display().to_string(), "--out"])
+            .arg(&recording)
+            .args(["--entity", "/camera"])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+    let mb = std::fs::metadata(&recording).map_or(0, |m| m.len()) / 1_000_000;
+    let args: Vec<String> = vec![
+        recording.display().to_string(),
+        "--time".into(),
+        "100".into(),
+        "--screenshot".into(),
+        shot.display().to_string(),
+    ];
+    let mut runs: Vec<(f64, f64)> = (0..3)
+        .map(|_| {
+            let (r, wall) = reel_view(&args);
+            (wall, r["max_rss_mb"].as_f64().unwrap_or(f64::NAN))
+        })
+        .collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    println!(
+        "open a {mb} MB recording (1080p H.264) to the frame at 100 s on screen (incl. Xvfb start): median {:.0} ms, peak memory {:.0} MB",
+        runs[1].0 * 1000.0,
+        runs[1].1
+    );
+    let args: Vec<String> = vec![
+        recording.display().to_string(),
+        "--play-for".into(),
+        "20".into(),
+    ];
+    let (r, _) = reel_view(&args);
+    println!(
+        "the same recording read whole in the background while playing 20 s: peak memory {:.0} MB, {} of {} frames shown",
+        r["max_rss_mb"].as_f64().unwrap_or(f64::NAN),
+        r["views"][0]["shown"],
+        r["views"][0]["due"],
     );
 
     println!(

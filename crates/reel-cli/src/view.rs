@@ -29,7 +29,8 @@ pub struct ViewArgs {
     #[arg(long)]
     follow: bool,
     /// Once every view shows its picture, save the window as this PNG,
-    /// print each view's picture rectangle (JSON lines), and exit.
+    /// print each view's picture rectangle (JSON lines; then the time it
+    /// took and the peak memory), and exit.
     #[arg(long)]
     screenshot: Option<PathBuf>,
     /// When decoding falls behind while playing: `wait` (the clock waits,
@@ -125,6 +126,13 @@ pub fn run(args: ViewArgs) -> anyhow::Result<()> {
                 serde_json::json!({ "entity": entity, "rect": rect, "error": error })
             );
         }
+        println!(
+            "{}",
+            serde_json::json!({
+                "wall_seconds": started.elapsed().as_secs_f64(),
+                "max_rss_mb": usage().1,
+            })
+        );
     }
     Ok(())
 }
@@ -176,19 +184,24 @@ fn print_report(report: &PlaybackReport, wall: f64) {
             "ui_frame_ms": { "p50": pct(0.5), "p95": pct(0.95), "p99": pct(0.99), "max": pct(1.0) },
             "waited_seconds": report.waited_seconds,
             "views": views,
-            "cpu_seconds": cpu_seconds(),
+            "cpu_seconds": usage().0,
+            "max_rss_mb": usage().1,
             "wall_seconds": wall,
         })
     );
 }
 
-/// User + system CPU time of this process so far (all its threads).
-fn cpu_seconds() -> f64 {
+/// This process so far: user + system CPU seconds (all its threads), and
+/// peak resident memory in MB.
+fn usage() -> (f64, f64) {
     // SAFETY: getrusage fills the struct it is given.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return f64::NAN;
+        return (f64::NAN, f64::NAN);
     }
     let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
-    t(usage.ru_utime) + t(usage.ru_stime)
+    (
+        t(usage.ru_utime) + t(usage.ru_stime),
+        usage.ru_maxrss as f64 / 1024.0,
+    )
 }

@@ -102,9 +102,10 @@ fn view(args: &[&str], env: &[(&str, &str)], dir: &Path) -> Shot {
     let mut messages = Vec::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let v: Value = serde_json::from_str(line).unwrap();
-        match v["message"].as_str() {
-            Some(m) => messages.push(m.to_owned()),
-            None => views.push(v),
+        if let Some(m) = v["message"].as_str() {
+            messages.push(m.to_owned());
+        } else if v.get("entity").is_some() {
+            views.push(v);
         }
     }
     Shot {

@@ -36,7 +36,7 @@
 //!   across streams) and in low-latency mode for live (open-ended) sources.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::thread::JoinHandle;
 
@@ -95,6 +95,12 @@ pub struct StreamStats {
     pub jobs: u64,
     /// The stream's part of the frame budget, in bytes.
     pub frame_budget: usize,
+    /// Bytes of decoded frames it held after its last job.
+    pub cached_bytes: usize,
+    /// The decoder, once one ran.
+    pub backend: Option<crate::Backend>,
+    /// The source's counters after its last job.
+    pub source: crate::SourceStats,
 }
 
 /// A decoded frame the viewer can take: shown from its PTS until `next`.
@@ -153,6 +159,11 @@ struct Stream {
     requests: AtomicU64,
     exact: AtomicU64,
     jobs: AtomicU64,
+    /// Bytes of decoded frames cached after the last job.
+    cached: AtomicUsize,
+    /// The source's backend and counters after the last job (read without
+    /// waiting for a decode).
+    after_job: Mutex<(Option<crate::Backend>, crate::SourceStats)>,
 }
 
 struct Pool {
@@ -164,7 +175,7 @@ struct Pool {
 struct Inner {
     pool: Mutex<Pool>,
     work: Condvar,
-    frame_budget: usize,
+    frame_budget: AtomicUsize,
 }
 
 /// Decodes frames of many streams on one pool of threads.
@@ -208,7 +219,7 @@ impl FrameServer {
                 stop: false,
             }),
             work: Condvar::new(),
-            frame_budget: options.frame_budget,
+            frame_budget: AtomicUsize::new(options.frame_budget),
         });
         let workers = (0..threads)
             .filter_map(|i| {
@@ -225,6 +236,27 @@ impl FrameServer {
     /// Number of decoding threads.
     pub fn threads(&self) -> usize {
         self.workers.len()
+    }
+
+    /// The memory all streams' decoded frames may take (bytes).
+    pub fn frame_budget(&self) -> usize {
+        self.inner.frame_budget.load(Ordering::Relaxed)
+    }
+
+    /// Changes the decoded-frame budget of all streams; each stream's cache
+    /// shrinks to its new share at its next job (or at once when idle).
+    pub fn set_frame_budget(&self, bytes: usize) {
+        self.inner.frame_budget.store(bytes, Ordering::Relaxed);
+        split_budget(&lock(&self.inner.pool), bytes);
+    }
+
+    /// Bytes of decoded frames the streams held after their last job.
+    pub fn cached_bytes(&self) -> usize {
+        lock(&self.inner.pool)
+            .streams
+            .iter()
+            .map(|s| s.cached.load(Ordering::Relaxed))
+            .sum()
     }
 
     /// Serves frames of `source`; visible, paused.
@@ -259,10 +291,12 @@ impl FrameServer {
             requests: AtomicU64::new(0),
             exact: AtomicU64::new(0),
             jobs: AtomicU64::new(0),
+            cached: AtomicUsize::new(0),
+            after_job: Mutex::new((None, crate::SourceStats::default())),
         });
         pool.next_id += 1;
         pool.streams.push(stream.clone());
-        split_budget(&pool, self.inner.frame_budget);
+        split_budget(&pool, self.inner.frame_budget.load(Ordering::Relaxed));
         StreamFrames {
             stream,
             inner: Arc::downgrade(&self.inner),
@@ -382,7 +416,10 @@ impl StreamFrames {
             std::mem::replace(&mut c.visible, visible) != visible
         };
         if changed && let Some(inner) = self.inner.upgrade() {
-            split_budget(&lock(&inner.pool), inner.frame_budget);
+            split_budget(
+                &lock(&inner.pool),
+                inner.frame_budget.load(Ordering::Relaxed),
+            );
         }
         self.wake();
     }
@@ -406,12 +443,18 @@ impl StreamFrames {
     }
 
     /// Counters so far.
+    /// Never waits for a decode: the source's figures are those after its
+    /// last job.
     pub fn stats(&self) -> StreamStats {
+        let (backend, source) = *lock(&self.stream.after_job);
         StreamStats {
             requests: self.stream.requests.load(Ordering::Relaxed),
             exact: self.stream.exact.load(Ordering::Relaxed),
             jobs: self.stream.jobs.load(Ordering::Relaxed),
             frame_budget: lock(&self.stream.control).share,
+            cached_bytes: self.stream.cached.load(Ordering::Relaxed),
+            backend,
+            source,
         }
     }
 
@@ -460,7 +503,7 @@ impl Drop for StreamFrames {
         if let Some(inner) = self.inner.upgrade() {
             let mut pool = lock(&inner.pool);
             pool.streams.retain(|s| s.id != self.stream.id);
-            split_budget(&pool, inner.frame_budget);
+            split_budget(&pool, inner.frame_budget.load(Ordering::Relaxed));
         }
     }
 }
@@ -567,6 +610,7 @@ fn run_job(s: &Stream, job: Job) {
                     _ => None,
                 };
                 publish(s, ready);
+                note_job(s, &source);
                 // Still under the source's lock: `settled` must not outlive
                 // samples added after this decode (adding one clears it).
                 let mut c = lock(&s.control);
@@ -601,6 +645,7 @@ fn run_job(s: &Stream, job: Job) {
                 let ready = source.cached_between(playhead, until);
                 let newest = ready.last().map(|(p, _, _)| *p);
                 publish(s, ready);
+                note_job(s, &source);
                 (decoded, newest)
             };
             let mut c = lock(&s.control);
@@ -610,6 +655,12 @@ fn run_job(s: &Stream, job: Job) {
             }
         }
     }
+}
+
+/// What a job leaves for `stats` (called with the source locked).
+fn note_job(s: &Stream, source: &FrameSource) {
+    s.cached.store(source.cached_bytes(), Ordering::Relaxed);
+    *lock(&s.after_job) = (source.backend(), source.stats());
 }
 
 fn publish(s: &Stream, ready: Vec<(i64, Arc<DecodedFrame>, Option<i64>)>) {

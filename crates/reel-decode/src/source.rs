@@ -339,6 +339,11 @@ impl FrameSource {
         self.cache.evict();
     }
 
+    /// Bytes of decoded frames in the cache.
+    pub fn cached_bytes(&self) -> usize {
+        self.cache.bytes
+    }
+
     /// Drops every cached frame (the decoder keeps its place).
     pub fn clear_cache(&mut self) {
         self.cache.frames.clear();

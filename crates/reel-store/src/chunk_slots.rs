@@ -12,7 +12,7 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::BufReader;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use reel_types::Chunk;
@@ -59,6 +59,8 @@ pub(crate) struct ChunkSlots {
     /// its reader is out for a refresh).
     has_file: bool,
     reloaded: Mutex<VecDeque<(u32, Arc<Chunk>)>>,
+    /// Bytes of the chunks in `reloaded` (read without its lock).
+    kept_bytes: AtomicUsize,
     reloads: AtomicU64,
     reload_failures: AtomicU64,
 }
@@ -139,10 +141,15 @@ impl ChunkSlots {
         if let Some(c) = &slot.chunk {
             return Some(c.clone());
         }
-        let mut kept = self.reloaded.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, c)) = kept.iter().find(|(i, _)| *i == index) {
-            return Some(c.clone());
+        {
+            let kept = self.reloaded.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, c)) = kept.iter().find(|(i, _)| *i == index) {
+                return Some(c.clone());
+            }
         }
+        // Read without holding `reloaded`: others (a viewer asking how much
+        // memory is held, a query of a chunk in memory) do not wait behind
+        // the disk.
         let chunk = self
             .file
             .as_ref()
@@ -155,9 +162,18 @@ impl ChunkSlots {
         match &chunk {
             Some(c) => {
                 self.reloads.fetch_add(1, Ordering::Relaxed);
-                if kept.len() == RELOADED_KEPT {
-                    kept.pop_front();
+                let mut kept = self.reloaded.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some((_, other)) = kept.iter().find(|(i, _)| *i == index) {
+                    // Read meanwhile by another thread: share its copy.
+                    return Some(other.clone());
                 }
+                if kept.len() == RELOADED_KEPT
+                    && let Some((_, gone)) = kept.pop_front()
+                {
+                    self.kept_bytes
+                        .fetch_sub(chunk_bytes(&gone), Ordering::Relaxed);
+                }
+                self.kept_bytes.fetch_add(chunk_bytes(c), Ordering::Relaxed);
                 kept.push_back((index, c.clone()));
             }
             None => {
@@ -168,13 +184,8 @@ impl ChunkSlots {
     }
 
     pub(crate) fn memory(&self) -> StoreMemory {
-        let kept: usize = self
-            .reloaded
-            .lock()
-            .map(|k| k.iter().map(|(_, c)| chunk_bytes(c)).sum())
-            .unwrap_or(0);
         StoreMemory {
-            resident_bytes: self.resident + kept,
+            resident_bytes: self.resident + self.kept_bytes.load(Ordering::Relaxed),
             budget: self.budget,
             evicted_chunks: self.evicted,
             reloads: self.reloads.load(Ordering::Relaxed),

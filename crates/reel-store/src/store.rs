@@ -414,6 +414,16 @@ impl Store {
             .collect()
     }
 
+    /// Times of the rows of `entity` on `timeline`, sorted, without reading
+    /// dropped chunks (a viewer's row marks and frame steps).
+    pub fn times(&self, entity: &EntityPath, timeline: &str) -> Vec<i64> {
+        self.entities
+            .get(entity)
+            .and_then(|e| e.timelines.get(timeline))
+            .map(|rows| rows.rows.iter().map(|l| l.time).collect())
+            .unwrap_or_default()
+    }
+
     /// Static rows of `entity`, in logging order.
     pub fn static_rows(&self, entity: &EntityPath) -> Vec<RowHandle> {
         self.entities

@@ -57,6 +57,8 @@ pub struct PlaybackReport {
     pub waited_seconds: f64,
     /// Each video view: entity, frames due, frames shown.
     pub views: Vec<(String, u64, u64)>,
+    /// The cursor's moves, (from, to] each.
+    played: Vec<(i64, i64)>,
 }
 
 /// Called once with the [`PlaybackReport`].
@@ -99,6 +101,8 @@ pub struct ViewerApp {
     /// UI frame times (s), newest last, for the status line.
     frame_times: std::collections::VecDeque<f32>,
     marks: Option<(String, usize, Arc<Vec<i64>>)>,
+    /// When the last UI frame began (s, egui's clock).
+    last_frame: Option<f64>,
     /// While playing for a report: when it began, and what was measured.
     measuring: Option<(f64, PlaybackReport)>,
 }
@@ -126,6 +130,7 @@ impl ViewerApp {
             frame_times: Default::default(),
             marks: None,
             measuring: None,
+            last_frame: None,
         };
         app.cursor.when_behind = app.options.when_behind;
         for r in recordings {
@@ -368,6 +373,9 @@ impl ViewerApp {
             && let Some(tl) = self.cursor.timeline.clone()
         {
             let after = self.cursor.time;
+            if let Some((_, report)) = &mut self.measuring {
+                report.played.push((before, after));
+            }
             for v in &mut self.views {
                 let r = &mut self.recordings[v.recording];
                 let e = &r.entities()[v.entity];
@@ -413,12 +421,33 @@ impl ViewerApp {
                 }
                 if now - *start >= seconds {
                     report.seconds = now - *start;
+                    let timeline = self.cursor.timeline.as_ref().map(|t| t.name.clone());
                     for v in &self.views {
-                        let r = &self.recordings[v.recording];
+                        let r = &mut self.recordings[v.recording];
                         let e = &r.entities()[v.entity];
-                        if e.kind.is_video() {
-                            report.views.push((e.path.clone(), v.due, v.shown));
+                        if !e.kind.is_video() {
+                            continue;
                         }
+                        let path = e.path.clone();
+                        // Frames due, counted with the times known now (a
+                        // recording still loading did not know them all).
+                        let times = timeline
+                            .as_deref()
+                            .map(|t| r.times(v.entity, t))
+                            .unwrap_or_default();
+                        let upto = |t: i64| times.partition_point(|x| *x <= t) as u64;
+                        let due = report
+                            .played
+                            .iter()
+                            .map(|&(a, b)| {
+                                if b >= a {
+                                    upto(b) - upto(a)
+                                } else {
+                                    (times.len() as u64 - upto(a)) + upto(b)
+                                }
+                            })
+                            .sum();
+                        report.views.push((path, due, v.shown));
                     }
                     let report = std::mem::take(report);
                     if let Some((_, hook)) = self.options.play_for.take() {
@@ -552,7 +581,14 @@ impl ViewerApp {
 impl eframe::App for ViewerApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
-        let (now, dt) = ctx.input(|i| (i.time, f64::from(i.stable_dt.min(0.1))));
+        // The clock moves by the wall-clock time between frames (egui's
+        // `stable_dt` is a prediction, clamped to 1/60 s: slower frames
+        // would slow the video down). A stall longer than 0.25 s is not
+        // caught up at once.
+        let now = ctx.input(|i| i.time);
+        let frame_time = self.last_frame.map_or(0.0, |last| (now - last).max(0.0));
+        let dt = frame_time.min(0.25);
+        self.last_frame = Some(now);
         self.frame_times.push_back(dt as f32);
         if self.frame_times.len() > 120 {
             self.frame_times.pop_front();
@@ -590,7 +626,7 @@ impl eframe::App for ViewerApp {
         let marks = self.marks();
         self.handle_keys(&ctx, &marks);
         let (status, waited) = self.play(dt);
-        self.measure_playback(&ctx, now, dt, waited);
+        self.measure_playback(&ctx, now, frame_time, waited);
         self.request_pictures(now);
 
         let samples: Option<(String, Arc<Vec<SampleMark>>)> = self.selected.and_then(|vi| {
@@ -627,7 +663,10 @@ impl eframe::App for ViewerApp {
         egui::Panel::right("selection")
             .default_size(260.0)
             .resizable(true)
-            .show(ui, |ui| self.selection_panel(ui));
+            .show(ui, |ui| {
+                self.selection_panel(ui);
+                self.memory_panel(ui);
+            });
         if !self.messages.is_empty() {
             egui::Panel::top("messages").show(ui, |ui| {
                 let mut dismiss = false;

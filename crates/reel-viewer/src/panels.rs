@@ -60,10 +60,6 @@ impl ViewerApp {
                 ui.label(v.dropped().to_string());
                 ui.end_row();
             }
-            let r = self.renderer.lock().unwrap_or_else(|e| e.into_inner());
-            ui.label("GPU plane textures");
-            ui.label(format!("{:.1} MB", r.texture_bytes as f64 / 1e6));
-            ui.end_row();
         });
         if matches!(kind, EntityKind::Image) {
             let v = &mut self.views[vi];
@@ -82,5 +78,48 @@ impl ViewerApp {
         }
         let v = &mut self.views[vi];
         ui.checkbox(&mut v.one_to_one, "1:1 pixels (double-click a view: fit)");
+    }
+
+    /// Memory held against each budget, each settable (MB).
+    pub(crate) fn memory_panel(&mut self, ui: &mut egui::Ui) {
+        ui.separator();
+        ui.strong("Memory");
+        let mut changes: Vec<(String, usize)> = Vec::new();
+        let mut shared_seen = Vec::new();
+        egui::Grid::new("memory").show(ui, |ui| {
+            for r in &self.recordings {
+                for b in r.budgets() {
+                    if b.shared {
+                        if shared_seen.contains(&b.name) {
+                            continue;
+                        }
+                        shared_seen.push(b.name.clone());
+                        ui.label(&b.name);
+                    } else {
+                        ui.label(format!("{} ({})", b.name, r.name()));
+                    }
+                    ui.label(format!("{:.0} MB of", b.used as f64 / 1e6));
+                    let mut mb = (b.limit.min(1 << 40) >> 20) as u64;
+                    let edit = ui.add(
+                        egui::DragValue::new(&mut mb)
+                            .suffix(" MiB")
+                            .range(16..=65536),
+                    );
+                    if edit.changed() {
+                        changes.push((b.name.clone(), (mb as usize) << 20));
+                    }
+                    ui.end_row();
+                }
+            }
+            let r = self.renderer.lock().unwrap_or_else(|e| e.into_inner());
+            ui.label("GPU plane textures");
+            ui.label(format!("{:.0} MB", r.texture_bytes as f64 / 1e6));
+            ui.end_row();
+        });
+        for (name, bytes) in changes {
+            for r in &mut self.recordings {
+                r.set_budget(&name, bytes);
+            }
+        }
     }
 }

@@ -83,6 +83,19 @@ pub struct PictureReply {
     pub error: Option<String>,
 }
 
+/// Memory the user can see and bound: what is held, and the limit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// What it holds ("recording chunks", "decoded frames").
+    pub name: String,
+    /// Bytes held now.
+    pub used: usize,
+    /// Bytes allowed.
+    pub limit: usize,
+    /// Shared by every open file (counted once).
+    pub shared: bool,
+}
+
 /// An open recording (or video file) as the viewer uses it.
 pub trait Recording {
     /// What to call it (its file name).
@@ -116,6 +129,14 @@ pub trait Recording {
     /// anything new came (entities, rows).
     fn refresh(&mut self) -> bool {
         false
+    }
+    /// Its memory budgets.
+    fn budgets(&self) -> Vec<Budget> {
+        Vec::new()
+    }
+    /// Sets the budget called `name` (see [`Budget`]).
+    fn set_budget(&mut self, name: &str, bytes: usize) {
+        let _ = (name, bytes);
     }
     /// Problems found since the last call (damage skipped while reading,
     /// a file that could not be read), for the user.

@@ -91,7 +91,13 @@ impl ViewState {
         let Some(p) = self.reply.picture.as_ref().filter(|_| self.reply.exact) else {
             return false;
         };
-        let new = !self.last_shown.as_ref().is_some_and(|l| l.same(p));
+        // A video frame by its time (the same frame from another source,
+        // as when a preview hands over, is not a new one); images by identity.
+        let new = match (p, &self.last_shown) {
+            (Picture::Yuv(f), Some(Picture::Yuv(l))) => f.pts != l.pts,
+            (_, Some(l)) => !l.same(p),
+            (_, None) => true,
+        };
         if new {
             self.shown += 1;
             self.last_shown = Some(p.clone());

@@ -19,11 +19,27 @@ pub use recording_file::RecordingFile;
 pub use video_file::VideoFile;
 
 /// Memory for loaded chunks of each recording (evicted oldest first; the
-/// file is read again when they are needed).
-pub const STORE_BUDGET: usize = 256 << 20;
+/// file is read again when they are needed). Settable in the window.
+pub const STORE_BUDGET: usize = 128 << 20;
 
-/// Memory for decoded frames, shared by every stream.
-pub const FRAME_BUDGET: usize = 512 << 20;
+/// Memory for decoded frames, shared by every stream: a second ahead of
+/// one 1080p and four 720p streams. Settable in the window.
+pub const FRAME_BUDGET: usize = 256 << 20;
+
+/// The budget of decoded frames, as the window lists it.
+pub const FRAMES: &str = "decoded frames";
+
+/// The budget of a recording's loaded chunks.
+pub const CHUNKS: &str = "recording chunks";
+
+fn frame_budget(server: &FrameServer) -> crate::recording::Budget {
+    crate::recording::Budget {
+        name: FRAMES.into(),
+        used: server.cached_bytes(),
+        limit: server.frame_budget(),
+        shared: true,
+    }
+}
 
 /// Opens `path`: a reel recording (by its magic bytes), else a video file.
 pub fn open(

@@ -9,13 +9,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, TryRecvError};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use reel_decode::{FrameServer, FrameSource, StreamFrames};
 use reel_query::frames::{StreamFollower, following_stream_source, lazy_stream_source};
 use reel_query::images::ImageLoader;
-use reel_query::{SampleClock, VideoForm, stream_sample_index, stream_samples, video_form};
+use reel_query::{SampleClock, VideoForm, stream_sample_index, video_form};
 use reel_store::Store;
 use reel_types::{
     EncodedImage, EntityPath, Image, VideoFrameReference, VideoStream, picture::DecodedFrame,
@@ -32,6 +33,16 @@ const IMAGE_BUDGET: usize = 128 << 20;
 
 /// How long the selection panel's facts are reused (some wait for a decode).
 const DETAILS_FOR: Duration = Duration::from_millis(500);
+
+/// A video's frames as made on a thread, with its follower (a stream in a
+/// followed file).
+type Made = Result<(FrameSource, Option<StreamFollower>), String>;
+
+/// A video's frames: being made, or made.
+enum VideoSlot {
+    Making(mpsc::Receiver<Made>),
+    Ready(Result<VideoEntry, String>),
+}
 
 /// The frames of a video, on the clock its lookups use.
 struct VideoEntry {
@@ -50,9 +61,10 @@ pub struct RecordingFile {
     entities: Vec<EntitySummary>,
     paths: Vec<EntityPath>,
     /// Streams by (entity, timeline); referenced videos by (video, "").
-    videos: HashMap<(EntityPath, String), Result<VideoEntry, String>>,
+    videos: HashMap<(EntityPath, String), VideoSlot>,
     times: HashMap<(usize, String), Arc<Vec<i64>>>,
     samples: HashMap<(usize, String), Arc<Vec<SampleMark>>>,
+    samples_pending: HashMap<(usize, String), std::sync::mpsc::Receiver<Vec<SampleMark>>>,
     pictures: HashMap<usize, (Arc<Image>, Option<ValueRange>, Picture)>,
     details: HashMap<usize, (Instant, Vec<(String, String)>)>,
     follow: bool,
@@ -101,6 +113,7 @@ impl RecordingFile {
             videos: HashMap::new(),
             times: HashMap::new(),
             samples: HashMap::new(),
+            samples_pending: HashMap::new(),
             pictures: HashMap::new(),
             details: HashMap::new(),
             follow,
@@ -192,62 +205,73 @@ impl RecordingFile {
         }
     }
 
-    /// The frames of the stream at `entity` timed on `timeline`, made on first use.
-    fn stream(&mut self, entity: &EntityPath, timeline: &str) -> Result<&VideoEntry, String> {
-        let key = (entity.clone(), timeline.to_owned());
+    /// The frames of a video under `key`, made on first use by `make` on a
+    /// thread (indexing a stream reads each of its chunks; a long one read
+    /// again from disk takes seconds): `None` while it is being made.
+    fn video(
+        &mut self,
+        key: (EntityPath, String),
+        make: impl FnOnce() -> Made + Send + 'static,
+    ) -> Option<Result<&VideoEntry, String>> {
         if !self.videos.contains_key(&key) {
-            let clock = SampleClock::Timeline(timeline.to_owned());
-            let made = following_stream_source(self.store.clone(), entity, &clock)
-                .map_err(|e| e.to_string())
-                .map(|(mut source, follower)| {
-                    source.set_open_ended(self.follow);
-                    let times = Arc::new(source.frame_times());
-                    VideoEntry {
-                        frames: self.server.add_stream(source),
-                        follower: self.follow.then_some(follower),
-                        times,
-                    }
+            let (tx, rx) = mpsc::channel();
+            let spawned = std::thread::Builder::new()
+                .name("reel-stream-index".into())
+                .spawn(move || {
+                    let _ = tx.send(make());
                 });
-            self.videos.insert(key.clone(), made);
+            let slot = match spawned {
+                Ok(_) => VideoSlot::Making(rx),
+                Err(e) => VideoSlot::Ready(Err(e.to_string())),
+            };
+            self.videos.insert(key.clone(), slot);
         }
-        self.videos[&key].as_ref().map_err(Clone::clone)
-    }
-
-    /// The frames of `video` on its media clock (what references name).
-    fn referenced(&mut self, video: &EntityPath) -> Result<&VideoEntry, String> {
-        let key = (video.clone(), String::new());
-        if !self.videos.contains_key(&key) {
-            let made = self.referenced_source(video).map(|source| {
+        if let Some(VideoSlot::Making(rx)) = self.videos.get(&key) {
+            let made = match rx.try_recv() {
+                Ok(made) => made,
+                Err(TryRecvError::Empty) => return None,
+                Err(TryRecvError::Disconnected) => {
+                    Err("the thread indexing the video stopped".into())
+                }
+            };
+            let entry = made.map(|(source, follower)| {
                 let times = Arc::new(source.frame_times());
                 VideoEntry {
                     frames: self.server.add_stream(source),
-                    follower: None,
+                    follower,
                     times,
                 }
             });
-            self.videos.insert(key.clone(), made);
+            self.videos.insert(key.clone(), VideoSlot::Ready(entry));
         }
-        self.videos[&key].as_ref().map_err(Clone::clone)
+        match self.videos.get(&key) {
+            Some(VideoSlot::Ready(r)) => Some(r.as_ref().map_err(Clone::clone)),
+            _ => None,
+        }
     }
 
-    fn referenced_source(&self, video: &EntityPath) -> Result<FrameSource, String> {
-        let store = read(&self.store);
-        match video_form(&store, video).map_err(|e| e.to_string())? {
-            VideoForm::Asset(asset) => {
-                let file = MediaFile::from_reader(
-                    std::io::Cursor::new(asset.blob().clone()),
-                    format!("{}: the AssetVideo of {video}", self.file),
-                )
-                .map_err(|e| e.to_string())?;
-                FrameSource::from_media_file(file).map_err(|e| e.to_string())
-            }
-            VideoForm::Stream => {
-                drop(store);
-                lazy_stream_source(self.store.clone(), video, &SampleClock::LoggedPts)
-                    .map_err(|e| e.to_string())
-            }
-            VideoForm::References => Err(format!("{video} holds no video to refer to")),
-        }
+    /// The frames of the stream at `entity` timed on `timeline`.
+    fn stream(
+        &mut self,
+        entity: &EntityPath,
+        timeline: &str,
+    ) -> Option<Result<&VideoEntry, String>> {
+        let (store, path, follow) = (self.store.clone(), entity.clone(), self.follow);
+        let clock = SampleClock::Timeline(timeline.to_owned());
+        self.video((entity.clone(), timeline.to_owned()), move || {
+            let (mut source, follower) =
+                following_stream_source(store, &path, &clock).map_err(|e| e.to_string())?;
+            source.set_open_ended(follow);
+            Ok((source, follow.then_some(follower)))
+        })
+    }
+
+    /// The frames of `video` on its media clock (what references name).
+    fn referenced(&mut self, video: &EntityPath) -> Option<Result<&VideoEntry, String>> {
+        let (store, path, file) = (self.store.clone(), video.clone(), self.file.clone());
+        self.video((video.clone(), String::new()), move || {
+            Ok((referenced_source(&store, &path, &file)?, None))
+        })
     }
 
     fn image_reply(
@@ -307,9 +331,13 @@ impl RecordingFile {
             .clone()
             .unwrap_or_else(|| self.paths[entity].clone());
         match self.referenced(&video) {
-            Ok(entry) => reply_of(&entry.frames, reference.timestamp_ns, &entry.times),
-            Err(e) => PictureReply {
+            Some(Ok(entry)) => reply_of(&entry.frames, reference.timestamp_ns, &entry.times),
+            Some(Err(e)) => PictureReply {
                 error: Some(e),
+                ..Default::default()
+            },
+            None => PictureReply {
+                pending: true,
                 ..Default::default()
             },
         }
@@ -363,24 +391,83 @@ fn summarize(store: &Store, path: &EntityPath) -> Option<EntitySummary> {
     })
 }
 
-/// "H264 1280x720 8-bit 4:2:0 avc1.64001f" from the first keyframe.
+/// "H264 1280x720 8-bit 4:2:0 avc1.64001f" from the first keyframe: the
+/// first rows only (the whole stream would mean reading every chunk).
 fn stream_details(store: &Store, path: &EntityPath) -> Option<String> {
-    let name = store
-        .entity_info(path)?
-        .timelines
-        .first()?
-        .timeline
-        .name
-        .to_string();
-    let index = stream_sample_index(store, path, &SampleClock::Timeline(name)).ok()?;
-    let (row, _, _) = index.samples.iter().find(|(_, _, k)| *k)?;
-    let handle = store.row(*row)?;
-    let blob = handle.view().blob(&VideoStream::SAMPLE).ok()??;
-    let info = reel_video::bitstream::stream_info(index.codec, blob.as_slice())?;
+    let codec = store
+        .static_rows(path)
+        .iter()
+        .rev()
+        .find_map(|r| r.get::<VideoStream>().ok().flatten()?.codec)?;
+    let info = store
+        .row_refs_in_log_order(path)
+        .into_iter()
+        .take(64)
+        .find_map(|r| {
+            let blob = store.row(r)?.view().blob(&VideoStream::SAMPLE).ok()??;
+            reel_video::bitstream::stream_info(codec, blob.as_slice())
+        })?;
     Some(format!(
-        "{} {}x{} {}-bit {} {}",
-        index.codec, info.width, info.height, info.bit_depth, info.chroma_format, info.codec_string
+        "{codec} {}x{} {}-bit {} {}",
+        info.width, info.height, info.bit_depth, info.chroma_format, info.codec_string
     ))
+}
+
+/// The samples of a stream for the GOP strip, sorted by time: each row read
+/// on its own (the store lock and the chunk held only for it).
+fn sample_marks(
+    store: &RwLock<Store>,
+    entity: &EntityPath,
+    clock: &SampleClock,
+) -> Vec<SampleMark> {
+    let index = match stream_sample_index(&read(store), entity, clock) {
+        Ok(index) => index,
+        Err(_) => return Vec::new(),
+    };
+    let mut max = i64::MIN;
+    let mut marks: Vec<SampleMark> = index
+        .samples
+        .iter()
+        .map(|(row, pts, keyframe)| {
+            let bytes = read(store)
+                .row(*row)
+                .and_then(|h| h.view().blob(&VideoStream::SAMPLE).ok().flatten())
+                .map_or(0, |b| b.len() as u64);
+            let reordered = *pts < max;
+            max = max.max(*pts);
+            SampleMark {
+                time: *pts,
+                bytes,
+                keyframe: *keyframe,
+                reordered,
+            }
+        })
+        .collect();
+    marks.sort_by_key(|s| s.time);
+    marks
+}
+
+/// The frames a `VideoFrameReference` names: an `AssetVideo`'s file (its
+/// index read now, samples when decoded) or a stream by its media PTS.
+fn referenced_source(
+    store: &Arc<RwLock<Store>>,
+    video: &EntityPath,
+    file: &str,
+) -> Result<FrameSource, String> {
+    let form = video_form(&read(store), video).map_err(|e| e.to_string())?;
+    match form {
+        VideoForm::Asset(asset) => {
+            let media = MediaFile::from_reader(
+                std::io::Cursor::new(asset.blob().clone()),
+                format!("{file}: the AssetVideo of {video}"),
+            )
+            .map_err(|e| e.to_string())?;
+            FrameSource::from_media_file(media).map_err(|e| e.to_string())
+        }
+        VideoForm::Stream => lazy_stream_source(store.clone(), video, &SampleClock::LoggedPts)
+            .map_err(|e| e.to_string()),
+        VideoForm::References => Err(format!("{video} holds no video to refer to")),
+    }
 }
 
 /// A frame server's answer as a view's.
@@ -429,8 +516,9 @@ pub(super) fn frame_details(
         let reordered = samples.iter().filter(|s| s.reordered).count();
         out.push(("B-frames (reordered)".into(), reordered.to_string()));
     }
+    // Figures after the last decode job: never waits for one.
     let stats = frames.stats();
-    let (backend, source) = frames.with_source(|s| (s.backend(), s.stats()));
+    let (backend, source) = (stats.backend, stats.source);
     out.push((
         "decoder".into(),
         backend.map_or_else(|| "not started".to_owned(), |b| b.to_string()),
@@ -495,12 +583,8 @@ impl Recording for RecordingFile {
         if let Some(t) = self.times.get(&key) {
             return t.clone();
         }
-        let mut times: Vec<i64> = read(&self.store)
-            .range(&self.paths[entity], timeline, i64::MIN, i64::MAX)
-            .iter()
-            .filter_map(|r| r.time.map(|c| c.value))
-            .collect();
-        times.sort_unstable();
+        // From the store's index: no chunk is read for it.
+        let mut times = read(&self.store).times(&self.paths[entity], timeline);
         times.dedup();
         let times = Arc::new(times);
         self.times.insert(key, times.clone());
@@ -515,35 +599,39 @@ impl Recording for RecordingFile {
         if let Some(s) = self.samples.get(&key) {
             return s.clone();
         }
-        let marks = if self.entities[entity].kind == EntityKind::VideoStream {
-            let store = read(&self.store);
-            let clock = SampleClock::Timeline(timeline.to_owned());
-            let mut max = i64::MIN;
-            stream_samples(&store, &self.paths[entity], &clock)
-                .map(|s| {
-                    s.samples
-                        .iter()
-                        .map(|s| {
-                            let reordered = s.pts < max;
-                            max = max.max(s.pts);
-                            SampleMark {
-                                time: s.pts,
-                                bytes: s.data.len() as u64,
-                                keyframe: s.is_keyframe,
-                                reordered,
-                            }
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let mut sorted: Vec<SampleMark> = marks;
-        sorted.sort_by_key(|s| s.time);
-        let marks = Arc::new(sorted);
-        self.samples.insert(key, marks.clone());
-        marks
+        if self.entities[entity].kind != EntityKind::VideoStream {
+            return Arc::default();
+        }
+        // Sample sizes mean reading every chunk of the stream: on a thread,
+        // one row at a time, holding no chunk (the store's budget holds).
+        match self.samples_pending.get(&key).map(|rx| rx.try_recv()) {
+            Some(Ok(marks)) => {
+                self.samples_pending.remove(&key);
+                let marks = Arc::new(marks);
+                self.samples.insert(key, marks.clone());
+                marks
+            }
+            Some(Err(std::sync::mpsc::TryRecvError::Empty)) => Arc::default(),
+            Some(Err(std::sync::mpsc::TryRecvError::Disconnected)) => {
+                self.samples_pending.remove(&key);
+                self.samples.insert(key, Arc::default());
+                Arc::default()
+            }
+            None => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let (store, path) = (self.store.clone(), self.paths[entity].clone());
+                let clock = SampleClock::Timeline(timeline.to_owned());
+                let spawned = std::thread::Builder::new()
+                    .name("reel-gop-strip".into())
+                    .spawn(move || {
+                        let _ = tx.send(sample_marks(&store, &path, &clock));
+                    });
+                if spawned.is_ok() {
+                    self.samples_pending.insert(key, rx);
+                }
+                Arc::default()
+            }
+        }
     }
 
     fn request(
@@ -566,7 +654,19 @@ impl Recording for RecordingFile {
                 let path = self.paths[entity].clone();
                 let key = (path.clone(), timeline.to_owned());
                 match self.stream(&path, timeline) {
-                    Ok(entry) => {
+                    None => {
+                        // Being indexed: the preview's frame meanwhile.
+                        let picture = self
+                            .fallback
+                            .get(&key)
+                            .and_then(|p| reply_of(p, t, &[]).picture);
+                        PictureReply {
+                            picture,
+                            pending: true,
+                            ..Default::default()
+                        }
+                    }
+                    Some(Ok(entry)) => {
                         entry.frames.set_visible(visible);
                         entry.frames.set_playing(playing);
                         let mut reply = reply_of(&entry.frames, t, &entry.times);
@@ -580,7 +680,7 @@ impl Recording for RecordingFile {
                         }
                         reply
                     }
-                    Err(e) => PictureReply {
+                    Some(Err(e)) => PictureReply {
                         error: Some(e),
                         ..Default::default()
                     },
@@ -619,7 +719,7 @@ impl Recording for RecordingFile {
             && let Some(tl) = timeline
         {
             let samples = self.samples(entity, &tl);
-            if let Ok(entry) = self.stream(&path, &tl) {
+            if let Some(Ok(entry)) = self.stream(&path, &tl) {
                 out.extend(frame_details(&entry.frames, &samples));
             }
         }
@@ -664,7 +764,10 @@ impl Recording for RecordingFile {
             }
         };
         if grew {
-            for entry in self.videos.values_mut().flatten() {
+            for slot in self.videos.values_mut() {
+                let VideoSlot::Ready(Ok(entry)) = slot else {
+                    continue;
+                };
                 if let Some(follower) = &mut entry.follower {
                     // The store's lock, then the source's: never both.
                     let new = follower.collect_new(&read(&self.store));
@@ -684,6 +787,31 @@ impl Recording for RecordingFile {
             self.summarize_entities();
         }
         grew
+    }
+
+    fn budgets(&self) -> Vec<crate::recording::Budget> {
+        let memory = read(&self.store).memory();
+        vec![
+            crate::recording::Budget {
+                name: super::CHUNKS.into(),
+                used: memory.resident_bytes,
+                limit: memory.budget.unwrap_or(usize::MAX),
+                shared: false,
+            },
+            super::frame_budget(&self.server),
+        ]
+    }
+
+    fn set_budget(&mut self, name: &str, bytes: usize) {
+        match name {
+            super::CHUNKS => self
+                .store
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .set_budget(Some(bytes)),
+            super::FRAMES => self.server.set_frame_budget(bytes),
+            _ => {}
+        }
     }
 
     fn take_messages(&mut self) -> Vec<String> {

@@ -22,6 +22,7 @@ pub struct VideoFile {
     name: String,
     entities: Vec<EntitySummary>,
     frames: StreamFrames,
+    server: Arc<FrameServer>,
     times: Arc<Vec<i64>>,
     samples: Arc<Vec<SampleMark>>,
     codec_string: String,
@@ -29,7 +30,7 @@ pub struct VideoFile {
 
 impl VideoFile {
     /// Opens `path` (its index only).
-    pub fn open(path: &Path, server: &FrameServer) -> Result<Self, String> {
+    pub fn open(path: &Path, server: &Arc<FrameServer>) -> Result<Self, String> {
         let file = MediaFile::open(path).map_err(|e| e.to_string())?;
         let track = file.video_track().map_err(|e| e.to_string())?.clone();
         let mut max_pts = i64::MIN;
@@ -79,6 +80,7 @@ impl VideoFile {
             }],
             name,
             frames: server.add_stream(source),
+            server: server.clone(),
             times,
             samples: Arc::new(marks),
             codec_string: track.codec_string.clone(),
@@ -124,6 +126,16 @@ impl Recording for VideoFile {
         self.frames.set_visible(visible);
         self.frames.set_playing(playing);
         reply_of(&self.frames, t, &self.times)
+    }
+
+    fn budgets(&self) -> Vec<crate::recording::Budget> {
+        vec![super::frame_budget(&self.server)]
+    }
+
+    fn set_budget(&mut self, name: &str, bytes: usize) {
+        if name == super::FRAMES {
+            self.server.set_frame_budget(bytes);
+        }
     }
 
     fn details(&mut self, _entity: usize) -> Vec<(String, String)> {
