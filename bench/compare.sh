@@ -23,8 +23,8 @@ if [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"; then
 fi
 
 FEATURES=()
+# AV1 decodes with FFmpeg's libavcodec (its libdav1d), installed here.
 command -v nasm >/dev/null && FEATURES+=(reel-cli/asm)
-pkg-config --exists dav1d 2>/dev/null && FEATURES+=(reel-cli/dav1d)
 FEATURE_ARGS=()
 [ ${#FEATURES[@]} -gt 0 ] && FEATURE_ARGS=(--features "$(IFS=,; echo "${FEATURES[*]}")")
 cargo build --release --quiet "${FEATURE_ARGS[@]}" --bin reel --example bench_workloads

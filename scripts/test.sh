@@ -4,8 +4,8 @@
 # Debian machine with only Rust and a C compiler:
 #   - Debian packages (as root or through sudo): ffmpeg (makes test media and
 #     checks results), mediainfo (a second, independent reader of our MP4s),
-#     nasm (assembly of rav1e and openh264: the `asm` feature used below),
-#     libdav1d-dev and pkg-config (in-process AV1 decoding: the `dav1d` feature),
+#     nasm (assembly of rav1e, rav1d and openh264: the `asm` feature used below),
+#     libdav1d-dev and pkg-config (the `dav1d` build, tested at the end),
 #     python3 with venv support, and for the viewer's window tests xvfb with
 #     Mesa's software OpenGL (libgl1-mesa-dri, libegl1) and the X libraries
 #     winit loads
@@ -127,9 +127,9 @@ fi
 log "cargo fmt --check"
 cargo fmt --all --check
 
-# nasm and libdav1d are installed above: build with the encoders' assembly
-# kernels and the in-process AV1 decoder.
-FEATURES=(--features reel-cli/asm,reel-cli/dav1d)
+# nasm is installed above: build with the assembly kernels of the AV1
+# encoder (rav1e) and of the built-in AV1 decoder (rav1d).
+FEATURES=(--features reel-cli/asm)
 
 log "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
@@ -143,5 +143,9 @@ log "cargo test"
 # The pyarrow test must not skip itself here: this script installed pyarrow.
 REEL_REQUIRE_PYARROW=1 cargo test --workspace --locked "${FEATURES[@]}"
 
-log "decode tests without FFmpeg's libraries in-process (openh264 and the ffmpeg process as defaults)"
+log "decode tests without FFmpeg's libraries in-process (openh264, rav1d and the ffmpeg process as defaults)"
 REEL_LIBAVCODEC=off cargo test -p reel-cli --locked "${FEATURES[@]}" --test decode_cli --test pixels_cli
+
+# The system libdav1d instead of rav1d (the two cannot share a binary).
+log "decode tests of the libdav1d build (--no-default-features --features dav1d)"
+cargo test -p reel-cli --locked --no-default-features --features reel-cli/asm,reel-cli/dav1d --test decode_cli

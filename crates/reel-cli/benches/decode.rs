@@ -154,6 +154,9 @@ fn main() {
         if codec == VideoCodec::AV1 && cfg!(feature = "dav1d") {
             runs.extend([(Backend::Dav1d, 1), (Backend::Dav1d, 0)]);
         }
+        if codec == VideoCodec::AV1 && cfg!(feature = "rav1d") {
+            runs.extend([(Backend::Rav1d, 1), (Backend::Rav1d, 0)]);
+        }
         runs.push((Backend::Ffmpeg, 0));
         for (backend, threads) in runs {
             source.set_backend(Some(backend));

@@ -48,6 +48,8 @@ pub enum DecoderChoice {
     Openh264,
     /// libdav1d (AV1; the `dav1d` build feature).
     Dav1d,
+    /// rav1d, built in (AV1).
+    Rav1d,
     /// An `ffmpeg` child process.
     Ffmpeg,
 }
@@ -59,6 +61,7 @@ impl DecoderChoice {
             Self::Libav => Some(Backend::Libav),
             Self::Openh264 => Some(Backend::OpenH264),
             Self::Dav1d => Some(Backend::Dav1d),
+            Self::Rav1d => Some(Backend::Rav1d),
             Self::Ffmpeg => Some(Backend::Ffmpeg),
         }
     }

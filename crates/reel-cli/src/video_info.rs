@@ -63,6 +63,7 @@ fn decoder_for(file: &mut MediaFile, index: usize) -> String {
             reel_decode::libav::version().unwrap_or_default()
         ),
         Backend::Dav1d => "libdav1d, in-process".into(),
+        Backend::Rav1d => "rav1d (built in), in-process".into(),
         Backend::OpenH264 => "openh264, in-process".into(),
         Backend::Ffmpeg => format!("an ffmpeg process ({})", reel_decode::ffmpeg::ffmpeg_path()),
     }

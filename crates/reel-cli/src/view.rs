@@ -11,7 +11,7 @@ use reel_viewer::{PlaybackReport, Settled, StartAt, ViewerOptions, WhenBehind};
 #[derive(Args)]
 pub struct ViewArgs {
     /// Recordings (.reel) and video files (MP4, MOV, MKV, WebM, IVF); more
-    /// can be dropped on the window.
+    /// open from the window (Open…, Ctrl+O) or by dropping them on it.
     files: Vec<PathBuf>,
     /// Only views of entities under this path (e.g. /camera).
     #[arg(long, short)]

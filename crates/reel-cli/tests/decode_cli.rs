@@ -42,6 +42,7 @@ fn expected_backend(name: &str) -> Backend {
         n if n.starts_with("av1") && cfg!(feature = "dav1d") => Backend::Dav1d,
         // With ffmpeg installed, its libavcodec decodes in-process.
         _ if libav() => Backend::Libav,
+        n if n.starts_with("av1") && cfg!(feature = "rav1d") => Backend::Rav1d,
         "h264_no_bframes.mp4" | "h264_baseline_gop10.mp4" => Backend::OpenH264,
         _ => Backend::Ffmpeg,
     }
@@ -64,6 +65,9 @@ fn backends_for(source: &mut FrameSource, name: &str) -> Vec<Backend> {
     }
     if name.starts_with("av1") && cfg!(feature = "dav1d") {
         all.push(Backend::Dav1d);
+    }
+    if name.starts_with("av1") && cfg!(feature = "rav1d") {
+        all.push(Backend::Rav1d);
     }
     let mut seen = Vec::new();
     all.retain(|b| {

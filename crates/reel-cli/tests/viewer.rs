@@ -89,6 +89,8 @@ fn view(args: &[&str], env: &[(&str, &str)], dir: &Path) -> Shot {
         .args(args)
         .arg("--screenshot")
         .arg(&png)
+        // Saved viewer settings come from the test's folder, not the user's.
+        .env("REEL_CONFIG_DIR", dir)
         .envs(env.iter().copied())
         .output()
         .unwrap();
@@ -253,6 +255,32 @@ fn video_files_show_the_frame_at_the_cursor() {
         for (name, _) in MEDIA {
             assert_eq!(shot.error(name), None, "{name} at {time}s");
             assert_colour(shot.centre(name), colour, &format!("{name} at {time}s"));
+        }
+    }
+    // AV1 with no FFmpeg at all (neither its libraries nor the program):
+    // the decoder built in (rav1d; libdav1d in a `dav1d` build).
+    let av1: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| f.file_name().unwrap().to_string_lossy().starts_with("av1"))
+        .cloned()
+        .collect();
+    assert_eq!(av1.len(), 2);
+    for (time, colour) in [("0.99", RED), ("1.0", BLUE)] {
+        let mut args = strs(&av1);
+        args.extend(["--time", time]);
+        let no_ffmpeg = [
+            ("REEL_LIBAVCODEC", "off"),
+            ("REEL_FFMPEG", "/nonexistent/ffmpeg"),
+        ];
+        let shot = view(&args, &no_ffmpeg, &dir);
+        for f in &av1 {
+            let name = f.file_name().unwrap().to_str().unwrap();
+            assert_eq!(shot.error(name), None, "{name} at {time}s without FFmpeg");
+            assert_colour(
+                shot.centre(name),
+                colour,
+                &format!("{name} at {time}s, no FFmpeg"),
+            );
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -442,6 +470,32 @@ fn errors_show_in_place_and_the_window_stays_up() {
         .error("h265.mp4")
         .expect("the missing decoder is reported");
     assert!(error.to_lowercase().contains("install"), "{error}");
+    assert!(error.contains("Settings"), "{error}");
+    // The ffmpeg saved in the viewer's settings is the one tried.
+    std::fs::write(
+        dir.join("viewer-settings.json"),
+        r#"{"ffmpeg": "/nonexistent/saved-ffmpeg"}"#,
+    )
+    .unwrap();
+    let shot = view(
+        &[h265.to_str().unwrap(), "--time", "1.5"],
+        &[("REEL_LIBAVCODEC", "off")],
+        &dir,
+    );
+    let error = shot.error("h265.mp4").expect("the saved path is reported");
+    assert!(error.contains("/nonexistent/saved-ffmpeg"), "{error}");
+    // A damaged settings file is said, and the viewer goes on with defaults.
+    std::fs::write(dir.join("viewer-settings.json"), "{\"ffmpeg\": ").unwrap();
+    let shot = view(&[h265.to_str().unwrap(), "--time", "1.5"], &[], &dir);
+    assert!(
+        shot.messages
+            .iter()
+            .any(|m| m.contains("not valid settings")),
+        "{:?}",
+        shot.messages
+    );
+    assert_colour(shot.centre("h265.mp4"), BLUE, "decoded with the defaults");
+    std::fs::remove_file(dir.join("viewer-settings.json")).unwrap();
 
     // A truncated recording: what is before the cut shows; the cut is said.
     let stream = dir.join("stream.reel");
@@ -475,5 +529,9 @@ fn errors_show_in_place_and_the_window_stays_up() {
         shot.messages
     );
     assert_colour(shot.centre("camera"), RED, "before the cut");
+
+    // No file given: the window opens with its file dialog up.
+    let shot = view(&[], &[], &dir);
+    assert!(shot.views.is_empty() && shot.messages.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -13,7 +13,9 @@ use crate::decoder::{Backend, Decoder, DecoderOptions, Synchronous, WithColor};
 ///   libraries are installed: it is what the `ffmpeg` command runs, so it
 ///   decodes every profile at FFmpeg's speed, without a pipe or lookahead.
 /// - AV1: libdav1d with the `dav1d` feature first (it is also what
-///   libavcodec would use).
+///   libavcodec would use); without FFmpeg, rav1d built in (the `rav1d`
+///   feature), slower than libdav1d (see the README's decode figures) but
+///   needing no system library.
 /// - H.264 without FFmpeg: openh264 decodes 8-bit 4:2:0 progressive
 ///   streams without frame reordering bit-exactly (Constrained Baseline to
 ///   High). Measured on libx264's default High-profile output, it gets some
@@ -26,6 +28,9 @@ pub fn default_backend(codec: VideoCodec, keyframe: &[u8]) -> Backend {
     }
     if crate::libav::available(codec) {
         return Backend::Libav;
+    }
+    if codec == VideoCodec::AV1 && cfg!(feature = "rav1d") {
+        return Backend::Rav1d;
     }
     if codec == VideoCodec::H264 && openh264_decodes(keyframe) {
         return Backend::OpenH264;
@@ -81,11 +86,19 @@ fn backend_decoder(
         }
         #[cfg(feature = "dav1d")]
         Backend::Dav1d if codec == VideoCodec::AV1 => Ok(Synchronous::boxed(
-            crate::dav1d::Dav1dDecoder::new(options)?,
+            crate::av1::libdav1d::Dav1dDecoder::new(options)?,
         )),
         #[cfg(not(feature = "dav1d"))]
         Backend::Dav1d => Err(DecodeError::Setup(
             "this build of reel has no libdav1d (build with the `dav1d` feature)".into(),
+        )),
+        #[cfg(feature = "rav1d")]
+        Backend::Rav1d if codec == VideoCodec::AV1 => Ok(Synchronous::boxed(
+            crate::av1::rav1d::Dav1dDecoder::new(options)?,
+        )),
+        #[cfg(not(feature = "rav1d"))]
+        Backend::Rav1d => Err(DecodeError::Setup(
+            "this build of reel has no rav1d (build with the `rav1d` feature)".into(),
         )),
         Backend::Libav => Ok(Synchronous::boxed(crate::libav::LibavDecoder::new(
             codec, options,

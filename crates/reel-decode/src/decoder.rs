@@ -13,6 +13,8 @@ pub enum Backend {
     OpenH264,
     /// libdav1d, in-process (AV1; the `dav1d` feature).
     Dav1d,
+    /// rav1d, dav1d's Rust port, built in (AV1; the default `rav1d` feature).
+    Rav1d,
     /// FFmpeg's libavcodec loaded in-process at run time (H.264, H.265,
     /// VP8, VP9; AV1 through its libdav1d) — where FFmpeg is installed.
     Libav,
@@ -26,6 +28,7 @@ impl std::fmt::Display for Backend {
         f.write_str(match self {
             Self::OpenH264 => "openh264",
             Self::Dav1d => "libdav1d",
+            Self::Rav1d => "rav1d",
             Self::Libav => "FFmpeg's libavcodec",
             Self::Ffmpeg => "an ffmpeg process",
         })

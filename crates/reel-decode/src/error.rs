@@ -19,7 +19,7 @@ pub enum DecodeError {
     },
 
     #[error(
-        "FFmpeg is needed to decode {codec} but was not found ({detail}). Install FFmpeg 5.1 or newer (Debian/Ubuntu: `sudo apt-get install ffmpeg`; macOS: `brew install ffmpeg`) or point REEL_FFMPEG at an ffmpeg binary"
+        "FFmpeg is needed to decode {codec} but was not found ({detail}). Install FFmpeg 5.1 or newer (Debian/Ubuntu: `sudo apt-get install ffmpeg`; macOS: `brew install ffmpeg`) or point REEL_FFMPEG at an ffmpeg binary (in `reel view`: Settings, in the right panel, saved between runs)"
     )]
     FfmpegMissing { codec: String, detail: String },
 

@@ -26,9 +26,22 @@ use crate::DecodeError;
 use crate::decoder::{Backend, Decoder, Output, PendingSamples, SampleIn};
 use reel_types::picture::{ChromaLayout, DecodedFrame, Matrix};
 
-/// The ffmpeg to run: `REEL_FFMPEG`, else `ffmpeg` on `PATH`.
+/// The ffmpeg a program configured (a viewer's saved setting).
+static CONFIGURED: std::sync::RwLock<Option<String>> = std::sync::RwLock::new(None);
+
+/// Sets the ffmpeg to run when `REEL_FFMPEG` is not set (`None`: `ffmpeg`
+/// on `PATH`); decoders created from now on use it.
+pub fn set_ffmpeg_path(path: Option<String>) {
+    *CONFIGURED.write().unwrap_or_else(|e| e.into_inner()) = path.filter(|p| !p.is_empty());
+}
+
+/// The ffmpeg to run: `REEL_FFMPEG`, else the path set with
+/// [`set_ffmpeg_path`], else `ffmpeg` on `PATH`.
 pub fn ffmpeg_path() -> String {
-    std::env::var("REEL_FFMPEG").unwrap_or_else(|_| "ffmpeg".into())
+    std::env::var("REEL_FFMPEG")
+        .ok()
+        .or_else(|| CONFIGURED.read().unwrap_or_else(|e| e.into_inner()).clone())
+        .unwrap_or_else(|| "ffmpeg".into())
 }
 
 /// Checks that ffmpeg runs and is ≥ 5.1; returns its version string.

@@ -8,9 +8,10 @@
 //!   that sample only (the decoder resumes at the next keyframe).
 //! - Backends, fastest first: FFmpeg's libavcodec loaded in-process at run
 //!   time where FFmpeg ≥ 5.1 is installed (every codec); AV1 with libdav1d
-//!   in-process (feature `dav1d`); H.264 with openh264 in-process (bundled,
-//!   no system library); anything through an `ffmpeg` child process (the
-//!   fallback when FFmpeg's libraries cannot be loaded).
+//!   in-process (feature `dav1d`) or rav1d built in (default feature
+//!   `rav1d`); H.264 with openh264 in-process (bundled, no system library);
+//!   anything through an `ffmpeg` child process (the fallback when FFmpeg's
+//!   libraries cannot be loaded).
 //! - [`FrameSource`]: the frame shown at a time, decoding from the right
 //!   keyframe, with a decoded-frame cache under a memory budget; live
 //!   streams keep appending samples.
@@ -44,8 +45,14 @@
 #![deny(missing_docs)]
 
 mod backends;
-#[cfg(feature = "dav1d")]
-mod dav1d;
+#[cfg(all(feature = "dav1d", feature = "rav1d"))]
+compile_error!(
+    "reel-decode: the `dav1d` and `rav1d` features both define libdav1d's C functions \
+     (dav1d_open, ...) and cannot be linked into one binary; turn off default features \
+     (reel-cli: --no-default-features --features viewer,dav1d)"
+);
+
+mod av1;
 mod decoder;
 mod error;
 pub mod ffmpeg;

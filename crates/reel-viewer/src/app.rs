@@ -1,12 +1,12 @@
 //! The viewer's window: entity tree, grid of views, selection panel and
 //! time panel, over any [`Recording`].
 
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use eframe::egui::{self, Rect, vec2};
 
 use crate::gpu::{SharedRenderer, YuvRenderer};
+use crate::host::Host;
 use crate::layout::grid;
 use crate::recording::{Recording, SampleMark};
 use crate::time::{TimeCursor, TimelineSummary, WhenBehind};
@@ -39,9 +39,6 @@ pub struct Settled {
     /// Messages shown above the views (files that did not open, damage skipped).
     pub messages: Vec<String>,
 }
-
-/// Opens a dropped or chosen file.
-pub type Opener = Box<dyn FnMut(&Path) -> Result<Box<dyn Recording>, String>>;
 
 /// Called once with [`Settled`].
 pub type SettledHook = Box<dyn FnOnce(Settled) + Send>;
@@ -90,7 +87,9 @@ pub struct ViewerApp {
     cursor: TimeCursor,
     pub(crate) renderer: SharedRenderer,
     options: ViewerOptions,
-    opener: Option<Opener>,
+    host: Option<Box<dyn Host>>,
+    /// The file dialog is up.
+    choosing_files: bool,
     /// Errors of files that did not open, shown until dismissed.
     messages: Vec<String>,
     maximized: Option<usize>,
@@ -108,11 +107,12 @@ pub struct ViewerApp {
 }
 
 impl ViewerApp {
-    /// A window over `recordings`; `opener` opens files dropped on it.
+    /// A window over `recordings`; `host` opens files dropped on it or
+    /// chosen, and has settings of its own.
     pub fn new(
         recordings: Vec<Box<dyn Recording>>,
         options: ViewerOptions,
-        opener: Option<Opener>,
+        host: Option<Box<dyn Host>>,
     ) -> Self {
         let mut app = Self {
             recordings: Vec::new(),
@@ -120,7 +120,9 @@ impl ViewerApp {
             cursor: TimeCursor::default(),
             renderer: Arc::new(Mutex::new(YuvRenderer::default())),
             options,
-            opener,
+            host,
+            // Nothing to show yet: ask for files at once.
+            choosing_files: recordings.is_empty(),
             messages: Vec::new(),
             maximized: None,
             selected: None,
@@ -512,19 +514,67 @@ impl ViewerApp {
         ui.allocate_rect(area, egui::Sense::hover());
     }
 
-    fn open_dropped(&mut self, ctx: &egui::Context) {
-        let dropped: Vec<_> = ctx.input(|i| i.raw.dropped_files.clone());
-        for file in dropped {
-            // On the web a dropped file has no path; it will open from its bytes.
-            let path = file.path().to_path_buf();
-            match self.opener.as_mut() {
-                Some(open) => match open(&path) {
+    pub(crate) fn can_open_files(&self) -> bool {
+        self.host.is_some()
+    }
+
+    pub(crate) fn choose_files(&mut self) {
+        self.choosing_files = true;
+    }
+
+    /// Files dropped on the window or chosen in the file dialog (Ctrl+O).
+    fn open_files(&mut self, ctx: &egui::Context) {
+        // On the web a dropped file has no path; it will open from its bytes.
+        let mut paths: Vec<_> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O)) {
+            self.choosing_files = true;
+        }
+        if let Some(host) = self.host.as_mut() {
+            paths.extend(host.file_dialog(ctx, &mut self.choosing_files));
+        }
+        for path in paths {
+            match self.host.as_mut() {
+                Some(host) => match host.open(&path) {
                     Ok(r) => self.add_recording(r),
                     Err(e) => self.messages.push(e),
                 },
                 None => self
                     .messages
                     .push(format!("{}: this viewer cannot open files", path.display())),
+            }
+        }
+    }
+
+    /// The host's settings; after a change that needs it, every file
+    /// opens again (views rebuilt, the cursor kept).
+    fn settings_panel(&mut self, ui: &mut egui::Ui) {
+        let Some(host) = self.host.as_mut() else {
+            return;
+        };
+        ui.separator();
+        let reopen = egui::CollapsingHeader::new("Settings")
+            .show(ui, |ui| host.settings_ui(ui))
+            .body_returned
+            .unwrap_or(false);
+        if reopen {
+            let again = host.reopen_all();
+            self.recordings.clear();
+            self.views.clear();
+            self.selected = None;
+            self.maximized = None;
+            self.marks = None;
+            for r in again {
+                match r {
+                    Ok(r) => self.add_recording(r),
+                    Err(e) => self.messages.push(e),
+                }
             }
         }
     }
@@ -593,7 +643,7 @@ impl eframe::App for ViewerApp {
         if self.frame_times.len() > 120 {
             self.frame_times.pop_front();
         }
-        self.open_dropped(&ctx);
+        self.open_files(&ctx);
         {
             let mut grew = false;
             for r in &mut self.recordings {
@@ -666,6 +716,7 @@ impl eframe::App for ViewerApp {
             .show(ui, |ui| {
                 self.selection_panel(ui);
                 self.memory_panel(ui);
+                self.settings_panel(ui);
             });
         if !self.messages.is_empty() {
             egui::Panel::top("messages").show(ui, |ui| {

@@ -21,6 +21,7 @@
 
 pub mod app;
 pub mod gpu;
+pub mod host;
 pub mod layout;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
@@ -32,5 +33,6 @@ mod time_panel;
 mod view;
 
 pub use app::{PlaybackReport, Settled, StartAt, ViewerApp, ViewerOptions};
+pub use host::Host;
 pub use recording::{EntityKind, EntitySummary, PictureReply, Recording, SampleMark};
 pub use time::WhenBehind;

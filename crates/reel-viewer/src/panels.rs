@@ -7,7 +7,17 @@ use crate::recording::EntityKind;
 
 impl ViewerApp {
     pub(crate) fn entity_tree(&mut self, ui: &mut egui::Ui) {
-        ui.heading("Entities");
+        ui.horizontal(|ui| {
+            ui.heading("Entities");
+            if self.can_open_files()
+                && ui
+                    .button("Open…")
+                    .on_hover_text("Open recordings or video files (Ctrl+O); or drop them here")
+                    .clicked()
+            {
+                self.choose_files();
+            }
+        });
         egui::ScrollArea::vertical().show(ui, |ui| {
             for (ri, r) in self.recordings.iter().enumerate() {
                 ui.label(egui::RichText::new(r.name()).strong());

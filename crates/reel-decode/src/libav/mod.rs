@@ -26,7 +26,7 @@ mod decoder;
 pub use decoder::LibavDecoder;
 
 use std::ffi::{CStr, CString, c_char, c_int, c_uint, c_void};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 use libloading::Library;
 
@@ -140,8 +140,26 @@ fn open_any(names: &[String]) -> Option<Library> {
     names.iter().find_map(|n| unsafe { Library::new(n) }.ok())
 }
 
+/// The library path a program configured (a viewer's saved setting).
+static CONFIGURED: Mutex<Option<String>> = Mutex::new(None);
+
+/// Sets the libavcodec to load when `REEL_LIBAVCODEC` is not set (`None`:
+/// the installed FFmpeg's). If loading failed before, the next decoder
+/// tries again with it; a library already loaded stays (it cannot be
+/// unloaded while decoders use it).
+pub fn set_library_path(path: Option<String>) {
+    *CONFIGURED.lock().unwrap_or_else(|e| e.into_inner()) = path.filter(|p| !p.is_empty());
+    let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+    if matches!(*loaded, Some(Err(_))) {
+        *loaded = None;
+    }
+}
+
 fn load() -> Result<Api, String> {
-    let setting = std::env::var("REEL_LIBAVCODEC").unwrap_or_default();
+    let setting = std::env::var("REEL_LIBAVCODEC")
+        .ok()
+        .or_else(|| CONFIGURED.lock().unwrap_or_else(|e| e.into_inner()).clone())
+        .unwrap_or_default();
     if matches!(setting.as_str(), "off" | "0" | "none") {
         return Err("turned off by REEL_LIBAVCODEC".into());
     }
@@ -215,10 +233,17 @@ fn load() -> Result<Api, String> {
     Ok(api)
 }
 
-/// The loaded library, or why it could not be loaded (tried once).
+/// The library once loaded (for the rest of the process: decoders hold its
+/// functions), or why it could not be (tried again after
+/// [`set_library_path`]).
+static LOADED: Mutex<Option<Result<&'static Api, String>>> = Mutex::new(None);
+
+/// The loaded library, or why it could not be loaded.
 pub(crate) fn api() -> Result<&'static Api, String> {
-    static API: OnceLock<Result<Api, String>> = OnceLock::new();
-    API.get_or_init(load).as_ref().map_err(Clone::clone)
+    let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+    loaded
+        .get_or_insert_with(|| load().map(|api| &*Box::leak(Box::new(api))))
+        .clone()
 }
 
 /// FFmpeg's decoder for `codec`, if the loaded library has it.

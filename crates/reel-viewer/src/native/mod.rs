@@ -3,8 +3,11 @@
 //! the image loader's thread. Nothing here runs on the UI's paint path but
 //! index lookups and replies already decoded.
 
+mod file_dialog;
+mod host;
 mod loading;
 mod recording_file;
+mod settings;
 mod video_file;
 
 use std::path::{Path, PathBuf};
@@ -12,10 +15,13 @@ use std::sync::Arc;
 
 use reel_decode::{FrameServer, ServerOptions};
 
-use crate::app::{Opener, ViewerApp, ViewerOptions};
+use crate::app::{ViewerApp, ViewerOptions};
+use crate::host::Host;
 use crate::recording::Recording;
 
+pub use host::NativeHost;
 pub use recording_file::RecordingFile;
+pub use settings::Settings;
 pub use video_file::VideoFile;
 
 /// Memory for loaded chunks of each recording (evicted oldest first; the
@@ -61,24 +67,25 @@ pub fn open(
 
 /// Opens the window on `files` and runs until it is closed.
 pub fn run(files: &[PathBuf], options: ViewerOptions) -> Result<(), String> {
+    // Saved settings first: they say where FFmpeg is for every decoder.
+    let (settings, settings_error) = Settings::load();
+    settings.apply();
     let server = Arc::new(FrameServer::new(ServerOptions {
         frame_budget: FRAME_BUDGET,
         ..ServerOptions::default()
     }));
+    let mut host = NativeHost::new(server, options.follow, settings);
     let mut recordings = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors: Vec<String> = settings_error.into_iter().collect();
     for f in files {
-        match open(f, &server, options.follow) {
+        match host.open(f) {
             Ok(r) => recordings.push(r),
             Err(e) => errors.push(e),
         }
     }
-    if recordings.is_empty() && !errors.is_empty() {
+    if recordings.is_empty() && !errors.is_empty() && !files.is_empty() {
         return Err(errors.join("\n"));
     }
-    let follow = options.follow;
-    let opener_server = server.clone();
-    let opener: Opener = Box::new(move |path: &Path| open(path, &opener_server, follow));
     let title = match files {
         [one] => format!("reel — {}", one.display()),
         _ => "reel".to_owned(),
@@ -95,7 +102,7 @@ pub fn run(files: &[PathBuf], options: ViewerOptions) -> Result<(), String> {
         "reel",
         native,
         Box::new(move |_cc| {
-            let mut app = ViewerApp::new(recordings, options, Some(opener));
+            let mut app = ViewerApp::new(recordings, options, Some(Box::new(host)));
             for e in errors {
                 app.report(e);
             }

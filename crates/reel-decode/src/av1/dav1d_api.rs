@@ -1,20 +1,21 @@
-//! AV1 with libdav1d, in-process (the `dav1d` feature; Debian's
-//! `libdav1d-dev` 1.0, which the `dav1d` crate 0.9 binds — newer crate
-//! versions need libdav1d ≥ 1.3).
+// The body of an AV1 decoder over the `dav1d` crate's API, which both
+// libdav1d's binding (`dav1d`) and the built-in Rust port (`re_rav1d::dav1d`)
+// offer. Included by `av1/mod.rs` once per implementation, after it names
+// the API as `api` and the backend as `BACKEND`: one body, two decoders.
 
-use dav1d::{Decoder as Dav1d, Error as DavError, PixelLayout, PlanarImageComponent, Settings};
+use api::{Decoder as Dav1d, Error as DavError, PixelLayout, PlanarImageComponent, Settings};
 
 use crate::DecodeError;
 use crate::decoder::{Backend, DecoderOptions, SampleIn, SyncDecoder};
 use reel_types::picture::{ChromaLayout, DecodedFrame, Matrix};
 
-/// libdav1d behind [`Decoder`]; pictures carry their sample's timestamp.
+/// The decoder behind [`crate::Decoder`]; pictures carry their sample's timestamp.
 pub struct Dav1dDecoder {
     decoder: Dav1d,
 }
 
 fn setup_err(e: impl std::fmt::Display) -> DecodeError {
-    DecodeError::Setup(format!("dav1d: {e}"))
+    DecodeError::Setup(format!("{BACKEND}: {e}"))
 }
 
 fn new_raw(options: DecoderOptions) -> Result<Dav1d, DecodeError> {
@@ -23,12 +24,12 @@ fn new_raw(options: DecoderOptions) -> Result<Dav1d, DecodeError> {
         // One frame of delay at most: a picture is out as soon as its sample is in.
         settings.set_max_frame_delay(1);
     }
-    // Otherwise libdav1d picks its frame delay: frame threads, more throughput.
+    // Otherwise the decoder picks its frame delay: frame threads, more throughput.
     settings.set_n_threads(options.threads as u32);
     Dav1d::with_settings(&settings).map_err(setup_err)
 }
 
-fn copy_picture(p: &dav1d::Picture) -> DecodedFrame {
+fn copy_picture(p: &api::Picture) -> DecodedFrame {
     let depth = p.bit_depth() as u8;
     let mut frame = DecodedFrame {
         width: p.width(),
@@ -58,7 +59,7 @@ fn copy_picture(p: &dav1d::Picture) -> DecodedFrame {
     let plane = |c: PlanarImageComponent, pw: usize, ph: usize| -> Vec<u8> {
         let mut out = crate::pool::buffer(pw * ph * bytes);
         if pw == 0 {
-            return out; // monochrome: libdav1d has no chroma planes
+            return out; // monochrome: no chroma planes
         }
         let data = p.plane(c);
         let stride = p.stride(c) as usize;
@@ -96,7 +97,7 @@ impl Dav1dDecoder {
 
 impl SyncDecoder for Dav1dDecoder {
     fn backend(&self) -> Backend {
-        Backend::Dav1d
+        BACKEND
     }
 
     fn push(&mut self, sample: SampleIn<'_>) -> Result<Vec<DecodedFrame>, DecodeError> {
