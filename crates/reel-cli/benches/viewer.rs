@@ -7,8 +7,10 @@
 //! waited, frames shown against frames due (and skipped per minute) per
 //! view, the viewer's CPU use in cores; and how long opening took to the
 //! first pictures on screen (`--screenshot`, which waits for every view),
-//! also for a 1 GB recording (the frame at 100 s; peak memory), and the
-//! peak memory while that recording is read whole behind playback.
+//! also for a 1 GB recording (the frame at 100 s; peak memory), for the
+//! same recording without its footer (scanned while the first frames
+//! show), and the peak memory while it is read whole behind playback; the
+//! UI frame time while stepping back through frames just played.
 //!
 //! Run: `cargo bench -p reel-cli --bench viewer` (needs ffmpeg and
 //! xvfb-run; media are made once under target/bench-media).
@@ -144,6 +146,34 @@ fn main() {
         runs[1].0 * 1000.0,
         runs[1].1
     );
+    // The same recording without its footer (a writer that crashed): no
+    // index, so it is scanned in parts while the first frames show.
+    let crashed = dir.join("crashed.reel");
+    if !crashed.exists() {
+        let len = std::fs::metadata(&recording).unwrap().len();
+        let mut cut = std::fs::File::open(&recording).unwrap();
+        let mut out = std::fs::File::create(&crashed).unwrap();
+        std::io::copy(
+            &mut std::io::Read::take(&mut cut, len - len / 100),
+            &mut out,
+        )
+        .unwrap();
+    }
+    for at in ["1", "100"] {
+        let args: Vec<String> = vec![
+            crashed.display().to_string(),
+            "--time".into(),
+            at.into(),
+            "--screenshot".into(),
+            shot.display().to_string(),
+        ];
+        let (r, wall) = reel_view(&args);
+        println!(
+            "open it without its footer (cut 1% short) to the frame at {at} s on screen, scanning meanwhile: {:.0} ms, peak memory {:.0} MB",
+            wall * 1000.0,
+            r["max_rss_mb"].as_f64().unwrap_or(f64::NAN)
+        );
+    }
     let args: Vec<String> = vec![
         recording.display().to_string(),
         "--play-for".into(),
@@ -156,6 +186,22 @@ fn main() {
         r["views"][0]["shown"],
         r["views"][0]["due"],
     );
+
+    // Stepping back through what was just played (one frame per UI frame).
+    for (what, set) in [("1x1080p", &paths[..1]), ("1x1080p + 4x720p", &paths[..])] {
+        let mut args = set.to_vec();
+        args.extend(["--play-for".into(), "5".into(), "--step-back".into()]);
+        let (r, _) = reel_view(&args);
+        let back = &r["step_back"];
+        println!(
+            "step back 60 frames after playing 5 s, {what}: UI frame p50 {:.1} / p95 {:.1} / p99 {:.1} ms; exact frame at once on {} of {} steps (the rest one UI frame later)",
+            back["ui_frame_ms"]["p50"].as_f64().unwrap_or(0.0),
+            back["ui_frame_ms"]["p95"].as_f64().unwrap_or(0.0),
+            back["ui_frame_ms"]["p99"].as_f64().unwrap_or(0.0),
+            back["exact_at_once"],
+            back["steps"],
+        );
+    }
 
     println!(
         "\nplaying 1x1080p30 + 4x720p30 H.264 for {seconds:.0} s under Xvfb (llvmpipe), {} cores",

@@ -42,6 +42,11 @@ pub struct ViewArgs {
     /// and shown per view, CPU time) and exit.
     #[arg(long, value_name = "SECONDS", conflicts_with = "screenshot")]
     play_for: Option<f64>,
+    /// Benchmark, with --play-for: after playing, step back one frame per
+    /// UI frame (60 steps) through what was just played; the report gains
+    /// those frames' times and how many steps showed their exact frame at once.
+    #[arg(long, requires = "play_for")]
+    step_back: bool,
 }
 
 /// `--when-behind`.
@@ -103,6 +108,7 @@ pub fn run(args: ViewArgs) -> anyhow::Result<()> {
             Behind::Wait => WhenBehind::Wait,
             Behind::Skip => WhenBehind::Skip,
         },
+        step_back: args.step_back,
     };
     let started = std::time::Instant::now();
     reel_viewer::native::run(&args.files, options).map_err(anyhow::Error::msg)?;
@@ -161,14 +167,19 @@ fn save_png(path: &Path, settled: &Settled) -> anyhow::Result<()> {
 }
 
 /// The playback report as one JSON object, with this process's CPU time.
-fn print_report(report: &PlaybackReport, wall: f64) {
-    let mut ms = report.frame_ms.clone();
+/// p50/p95/p99/max of frame times in ms.
+fn percentiles(ms: &[f32]) -> serde_json::Value {
+    let mut ms = ms.to_vec();
     ms.sort_by(f32::total_cmp);
     let pct = |p: f64| {
         ms.get(((ms.len() as f64 - 1.0) * p).round() as usize)
             .copied()
             .unwrap_or(0.0)
     };
+    serde_json::json!({ "p50": pct(0.5), "p95": pct(0.95), "p99": pct(0.99), "max": pct(1.0) })
+}
+
+fn print_report(report: &PlaybackReport, wall: f64) {
     let views: Vec<_> = report
         .views
         .iter()
@@ -180,8 +191,13 @@ fn print_report(report: &PlaybackReport, wall: f64) {
         "{}",
         serde_json::json!({
             "seconds": report.seconds,
-            "ui_frames": ms.len(),
-            "ui_frame_ms": { "p50": pct(0.5), "p95": pct(0.95), "p99": pct(0.99), "max": pct(1.0) },
+            "ui_frames": report.frame_ms.len(),
+            "ui_frame_ms": percentiles(&report.frame_ms),
+            "step_back": {
+                "steps": report.back_frame_ms.len(),
+                "exact_at_once": report.back_exact,
+                "ui_frame_ms": percentiles(&report.back_frame_ms),
+            },
             "waited_seconds": report.waited_seconds,
             "views": views,
             "cpu_seconds": usage().0,

@@ -109,6 +109,24 @@ struct Published {
     next: Option<i64>,
 }
 
+/// Drops the published frames before `shown` but the nearest ones, which
+/// hold at most `bytes` (they are mostly the cache's own frames, shared).
+fn keep_behind(published: &mut BTreeMap<i64, Published>, shown: i64, bytes: usize) {
+    let mut held = 0usize;
+    let mut cut = None;
+    for (pts, p) in published.range(..shown).rev() {
+        held += p.frame.planes.iter().map(Vec::len).sum::<usize>();
+        if held > bytes {
+            cut = Some(*pts);
+            break;
+        }
+    }
+    if let Some(cut) = cut {
+        // Everything up to and including `cut` goes.
+        *published = published.split_off(&(cut + 1));
+    }
+}
+
 struct Control {
     /// The frame a viewer waits for.
     wanted: Option<i64>,
@@ -353,6 +371,7 @@ impl StreamFrames {
     pub fn request(&self, t: i64) -> FrameReply {
         let s = &self.stream;
         s.requests.fetch_add(1, Ordering::Relaxed);
+        let share = lock(&s.control).share;
         let (hit, nearest) = {
             let mut published = lock(&s.published);
             let found = published
@@ -364,8 +383,10 @@ impl StreamFrames {
                 None => !s.open_ended,
             });
             match &found {
-                // Frames before the one shown are behind the playhead.
-                Some((pts, _, _)) => *published = published.split_off(pts),
+                // Frames before the one shown are behind the playhead: the
+                // nearest stay, up to a quarter of the stream's budget, so
+                // stepping or scrubbing back finds them at once.
+                Some((pts, _, _)) => keep_behind(&mut published, *pts, share / 4),
                 // Before everything published: a seek backwards.
                 None => published.clear(),
             }

@@ -152,7 +152,17 @@ pub(crate) fn run(
             .min()
             .unwrap_or(Duration::from_secs(3600));
         match rx.recv_timeout(timeout) {
-            Ok(Command::Row(entity, row)) => b.add_row(entity, row, &config),
+            Ok(Command::Row(entity, row)) => {
+                b.add_row(entity, row, &config);
+                // Rows that never pause never let the wait above time out:
+                // a group waits no longer than max_age anyway (a static row
+                // logged once must not stay in memory until the end, lost
+                // in a crash).
+                let now = Instant::now();
+                if b.groups.values().any(|g| now >= g.since + config.max_age) {
+                    let _ = b.emit_where(|_, g| now >= g.since + config.max_age);
+                }
+            }
             Ok(Command::Chunk(chunk)) => {
                 // Earlier rows of the same entity go first: file order = log order.
                 let _ = b.emit_where(|k, _| &k.entity == chunk.entity_path());

@@ -4,7 +4,9 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use reel_sdk::{BatcherConfig, EntityPath, Image, RecordingStreamBuilder, Store};
+use reel_sdk::{
+    BatcherConfig, EntityPath, Image, RecordingStreamBuilder, Store, VideoCodec, VideoStream,
+};
 
 const CHILD_ENV: &str = "REEL_CRASH_TEST_CHILD";
 const W: u32 = 64;
@@ -24,6 +26,10 @@ fn child(path: &str) {
             ..BatcherConfig::default()
         })
         .save(path)
+        .unwrap();
+    // A static row first, then rows that never pause: the static row must
+    // still reach the file within the batcher's max_age.
+    rec.log_static("video", &VideoStream::new(VideoCodec::H264))
         .unwrap();
     for frame in 0.. {
         rec.set_time_sequence("frame", frame);
@@ -52,8 +58,12 @@ fn sigkill_while_logging_keeps_every_written_chunk() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) < 2_000_000 {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(60);
+    // Well past the batcher's max_age (100 ms) of the static row.
+    while std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) < 2_000_000
+        || started.elapsed() < Duration::from_millis(600)
+    {
         assert!(Instant::now() < deadline, "child wrote too little");
         assert!(proc.try_wait().unwrap().is_none(), "child exited early");
         std::thread::sleep(Duration::from_millis(5));
@@ -65,6 +75,12 @@ fn sigkill_while_logging_keeps_every_written_chunk() {
     assert!(!report.clean_close);
     assert!(report.index.is_none());
     assert!(report.skipped.is_empty(), "{report:?}");
+    let video = EntityPath::parse("video").unwrap();
+    assert_eq!(
+        store.static_rows(&video).len(),
+        1,
+        "the static row was lost"
+    );
     let cam = EntityPath::parse("cam").unwrap();
     let rows = store.range(&cam, "frame", i64::MIN, i64::MAX);
     assert!(rows.len() >= 20, "only {} rows", rows.len());

@@ -44,6 +44,9 @@ pub struct ScanReport {
     pub clean_close: bool,
     /// Where the scan stopped: a live reader resumes here.
     pub end_offset: u64,
+    /// The scan stopped at its byte limit, before the end of the file
+    /// ([`RecordingReader::scan_part`]).
+    pub more: bool,
 }
 
 impl ScanReport {
@@ -322,13 +325,30 @@ impl<R: Read + Seek> RecordingReader<R> {
     pub fn scan_from(
         &mut self,
         start: u64,
+        on_chunk: impl FnMut(u64, Chunk),
+    ) -> StoreResult<ScanReport> {
+        self.scan_part(start, u64::MAX, on_chunk)
+    }
+
+    /// Like [`Self::scan_from`], stopping after the frame that crosses
+    /// `limit` bytes from `start` ([`ScanReport::more`] says there is
+    /// more): a long file read in parts, usable between them.
+    pub fn scan_part(
+        &mut self,
+        start: u64,
+        limit: u64,
         mut on_chunk: impl FnMut(u64, Chunk),
     ) -> StoreResult<ScanReport> {
         self.len = self.src.seek(SeekFrom::End(0)).map_err(|e| self.io(e))?;
         let mut report = ScanReport::default();
         let mut pos = format::align(start.max(format::FILE_HEADER_LEN as u64));
+        let stop = pos.saturating_add(limit);
         let mut last_trailer: Option<u64> = None;
         while pos < self.len {
+            if pos >= stop {
+                report.more = true;
+                break;
+            }
             let Some(h) = self.frame_header_at(pos)? else {
                 // Damage (or a header cut short): find the next intact frame.
                 match self.resync(pos + format::FRAME_ALIGN)? {

@@ -177,13 +177,43 @@ impl Store {
     /// — under the same budget. A frame still being written is left for
     /// the next refresh. Nothing to do for a store not loaded from a file.
     pub fn refresh(&mut self) -> StoreResult<ScanReport> {
+        self.refresh_part(u64::MAX)
+    }
+
+    /// A store reading `path` under `budget`, nothing read yet: each
+    /// [`Self::refresh_part`] reads on (a recording without a footer index,
+    /// read in parts while a viewer already shows what is in).
+    pub fn attach(path: impl AsRef<Path>, budget: Option<usize>) -> StoreResult<Self> {
+        let mut store = Self::new();
+        store.chunks.set_file(RecordingReader::open(path)?);
+        store.chunks.set_budget(budget);
+        Ok(store)
+    }
+
+    /// Chunks of this store's file read by another reader (a scan that
+    /// runs without holding the store, so its readers never wait on disk
+    /// or decompression), in file order, with the offset that scan ended
+    /// at: where a [`Self::refresh`] goes on.
+    pub fn insert_scanned(&mut self, chunks: Vec<(u64, Chunk)>, end_offset: u64) {
+        for (offset, chunk) in chunks {
+            if self.last_chunk_offset.is_none_or(|last| offset > last) {
+                self.last_chunk_offset = Some(offset);
+                self.insert_from(chunk, Some(offset));
+            }
+        }
+        self.end_offset = self.end_offset.max(end_offset);
+    }
+
+    /// Like [`Self::refresh`], reading about `limit` bytes at most
+    /// ([`ScanReport::more`]: there is more to read).
+    pub fn refresh_part(&mut self, limit: u64) -> StoreResult<ScanReport> {
         let Some(mut reader) = self.chunks.take_file() else {
             return Ok(ScanReport {
                 end_offset: self.end_offset,
                 ..ScanReport::default()
             });
         };
-        let report = reader.scan_from(self.end_offset, |offset, chunk| {
+        let report = reader.scan_part(self.end_offset, limit, |offset, chunk| {
             // After a scan that failed partway, its chunks are in already.
             if self.last_chunk_offset.is_none_or(|last| offset > last) {
                 self.last_chunk_offset = Some(offset);

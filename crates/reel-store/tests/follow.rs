@@ -61,3 +61,36 @@ fn a_store_follows_a_growing_recording_within_its_budget() {
     drop(writer);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_recording_read_in_parts_holds_what_a_whole_load_holds() {
+    let dir = std::env::temp_dir().join(format!("reel-parts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("crashed.reel");
+    let mut writer = RecordingWriter::create(&path, Compression::Off).unwrap();
+    for c in 0..10 {
+        writer.append_chunk(&chunk(c * 8)).unwrap();
+    }
+    // The writer "crashes": no footer, so a reader has to scan.
+    std::mem::forget(writer);
+    let (whole, whole_report) = Store::load(&path).unwrap();
+    assert!(!whole_report.clean_close);
+    let mut store = Store::attach(&path, None).unwrap();
+    assert_eq!(store.chunk_count(), 0, "nothing is read by attaching");
+    let mut parts = 0;
+    loop {
+        // About one chunk (8 x 64 KiB) per part.
+        let report = store.refresh_part(400 << 10).unwrap();
+        assert!(report.chunks <= 2, "{report:?}");
+        parts += 1;
+        if !report.more {
+            break;
+        }
+    }
+    assert!(parts >= 5, "{parts} parts");
+    assert_eq!(store.chunk_count(), whole.chunk_count());
+    let entity = EntityPath::parse("cam").unwrap();
+    assert_eq!(store.times(&entity, "frame"), whole.times(&entity, "frame"));
+    assert_eq!(store.times(&entity, "frame").len(), 80);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -56,6 +56,12 @@ pub struct PlaybackReport {
     pub views: Vec<(String, u64, u64)>,
     /// The cursor's moves, (from, to] each.
     played: Vec<(i64, i64)>,
+    /// With `step_back`: time of each UI frame that stepped one frame back
+    /// after playing, in ms.
+    pub back_frame_ms: Vec<f32>,
+    /// Of those steps, how many had every video view's exact frame at once
+    /// (from the cache, no decoding waited for).
+    pub back_exact: u64,
 }
 
 /// Called once with the [`PlaybackReport`].
@@ -78,7 +84,13 @@ pub struct ViewerOptions {
     pub play_for: Option<(f64, ReportHook)>,
     /// What playing does when decoding falls behind.
     pub when_behind: WhenBehind,
+    /// After `play_for`, step back one frame per UI frame ([`BACK_STEPS`]
+    /// times) through the frames just played, and report those frames too.
+    pub step_back: bool,
 }
+
+/// Frames stepped back after playing, with [`ViewerOptions::step_back`].
+pub const BACK_STEPS: u32 = 60;
 
 /// The viewer.
 pub struct ViewerApp {
@@ -104,6 +116,8 @@ pub struct ViewerApp {
     last_frame: Option<f64>,
     /// While playing for a report: when it began, and what was measured.
     measuring: Option<(f64, PlaybackReport)>,
+    /// Steps back still to take after playing (`step_back`).
+    stepping: Option<u32>,
 }
 
 impl ViewerApp {
@@ -132,6 +146,7 @@ impl ViewerApp {
             frame_times: Default::default(),
             marks: None,
             measuring: None,
+            stepping: None,
             last_frame: None,
         };
         app.cursor.when_behind = app.options.when_behind;
@@ -215,7 +230,10 @@ impl ViewerApp {
         if self.started || timelines.is_empty() {
             return;
         }
-        self.started = true;
+        // A recording still being read may not reach the start time yet:
+        // the cursor waits for it rather than stopping short of it.
+        let loading = self.recordings.iter().any(|r| r.loading());
+        let reached = |tl: &TimelineSummary, t: i64| !loading || t <= tl.max;
         let non_sequence = || {
             timelines
                 .iter()
@@ -224,21 +242,26 @@ impl ViewerApp {
         match &self.options.start {
             Some(StartAt::Seconds(s)) => {
                 if let Some(tl) = non_sequence().or(timelines.first()) {
-                    self.cursor.set_timeline(tl.clone());
                     let t = match tl.typ {
                         reel_types::TimeType::Sequence => s.round() as i64,
                         reel_types::TimeType::TimestampNs => tl.min + (s * 1e9).round() as i64,
                         reel_types::TimeType::DurationNs => (s * 1e9).round() as i64,
                     };
+                    if !reached(tl, t) {
+                        return;
+                    }
+                    self.cursor.set_timeline(tl.clone());
                     self.cursor.seek(t);
                 }
             }
             Some(StartAt::Sequence { timeline, value }) => {
                 match timelines.iter().find(|t| &t.name == timeline) {
+                    Some(tl) if !reached(tl, *value) => return,
                     Some(tl) => {
                         self.cursor.set_timeline(tl.clone());
                         self.cursor.seek(*value);
                     }
+                    None if loading => return,
                     None => self.messages.push(format!(
                         "no timeline {timeline} (timelines: {})",
                         timelines
@@ -259,6 +282,7 @@ impl ViewerApp {
                 }
             }
         }
+        self.started = true;
     }
 
     /// Sorted times of every row of every view on the driving timeline.
@@ -399,66 +423,109 @@ impl ViewerApp {
     }
 
     /// With `play_for`: starts playing once every view is settled, records
-    /// each UI frame, and after the time given reports and closes.
-    fn measure_playback(&mut self, ctx: &egui::Context, now: f64, dt: f64, waited: bool) {
+    /// each UI frame, and after the time given (and the steps back, with
+    /// `step_back`) reports and closes.
+    fn measure_playback(
+        &mut self,
+        ctx: &egui::Context,
+        now: f64,
+        dt: f64,
+        waited: bool,
+        marks: &[i64],
+    ) {
         let Some((seconds, _)) = &self.options.play_for else {
             return;
         };
         let seconds = *seconds;
-        match &mut self.measuring {
-            None => {
-                if self.started && self.views.iter().all(ViewState::settled) {
-                    self.cursor.playing = true;
-                    for v in &mut self.views {
-                        v.shown = 0;
-                        v.due = 0;
-                    }
-                    self.measuring = Some((now, PlaybackReport::default()));
+        let Some((start, report)) = &mut self.measuring else {
+            if self.started && self.views.iter().all(ViewState::settled) {
+                self.cursor.playing = true;
+                for v in &mut self.views {
+                    v.shown = 0;
+                    v.due = 0;
                 }
+                self.measuring = Some((now, PlaybackReport::default()));
             }
-            Some((start, report)) => {
-                report.frame_ms.push((dt * 1000.0) as f32);
-                if waited {
-                    report.waited_seconds += dt;
-                }
-                if now - *start >= seconds {
-                    report.seconds = now - *start;
-                    let timeline = self.cursor.timeline.as_ref().map(|t| t.name.clone());
-                    for v in &self.views {
-                        let r = &mut self.recordings[v.recording];
-                        let e = &r.entities()[v.entity];
-                        if !e.kind.is_video() {
-                            continue;
-                        }
-                        let path = e.path.clone();
-                        // Frames due, counted with the times known now (a
-                        // recording still loading did not know them all).
-                        let times = timeline
-                            .as_deref()
-                            .map(|t| r.times(v.entity, t))
-                            .unwrap_or_default();
-                        let upto = |t: i64| times.partition_point(|x| *x <= t) as u64;
-                        let due = report
-                            .played
-                            .iter()
-                            .map(|&(a, b)| {
-                                if b >= a {
-                                    upto(b) - upto(a)
-                                } else {
-                                    (times.len() as u64 - upto(a)) + upto(b)
-                                }
-                            })
-                            .sum();
-                        report.views.push((path, due, v.shown));
-                    }
-                    let report = std::mem::take(report);
-                    if let Some((_, hook)) = self.options.play_for.take() {
-                        hook(report);
-                    }
-                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-                }
+            return;
+        };
+        if let Some(left) = self.stepping {
+            if left < BACK_STEPS {
+                // The step taken last frame: its frame time, and whether
+                // every video view had its exact picture at once.
+                report.back_frame_ms.push((dt * 1000.0) as f32);
+                let exact = self
+                    .views
+                    .iter()
+                    .filter(|v| v.reply.picture.is_some() || v.reply.pending)
+                    .all(|v| v.reply.exact && !v.reply.pending);
+                report.back_exact += u64::from(exact);
             }
+            if left == 0 {
+                self.finish_measuring(ctx);
+            } else {
+                self.cursor.step(marks, false);
+                self.stepping = Some(left - 1);
+            }
+            return;
         }
+        report.frame_ms.push((dt * 1000.0) as f32);
+        if waited {
+            report.waited_seconds += dt;
+        }
+        if now - *start < seconds {
+            return;
+        }
+        report.seconds = now - *start;
+        self.count_due();
+        if self.options.step_back {
+            self.cursor.playing = false;
+            self.stepping = Some(BACK_STEPS);
+        } else {
+            self.finish_measuring(ctx);
+        }
+    }
+
+    /// Frames due and shown per video view, counted with the times known
+    /// now (a recording still loading did not know them all).
+    fn count_due(&mut self) {
+        let Some((_, report)) = &mut self.measuring else {
+            return;
+        };
+        let timeline = self.cursor.timeline.as_ref().map(|t| t.name.clone());
+        for v in &self.views {
+            let r = &mut self.recordings[v.recording];
+            let e = &r.entities()[v.entity];
+            if !e.kind.is_video() {
+                continue;
+            }
+            let path = e.path.clone();
+            let times = timeline
+                .as_deref()
+                .map(|t| r.times(v.entity, t))
+                .unwrap_or_default();
+            let upto = |t: i64| times.partition_point(|x| *x <= t) as u64;
+            let due = report
+                .played
+                .iter()
+                .map(|&(a, b)| {
+                    if b >= a {
+                        upto(b) - upto(a)
+                    } else {
+                        (times.len() as u64 - upto(a)) + upto(b)
+                    }
+                })
+                .sum();
+            report.views.push((path, due, v.shown));
+        }
+    }
+
+    /// Hands the report over and closes the window.
+    fn finish_measuring(&mut self, ctx: &egui::Context) {
+        let report = self.measuring.take().map(|(_, r)| r).unwrap_or_default();
+        if let Some((_, hook)) = self.options.play_for.take() {
+            hook(report);
+        }
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
     }
 
     fn views_grid(&mut self, ui: &mut egui::Ui, now: f64) {
@@ -585,7 +652,9 @@ impl ViewerApp {
             return;
         }
         // Nothing to show (no timeline) is settled too: the messages say why.
-        let nothing = self.cursor.timeline.is_none() && self.timelines().is_empty();
+        let nothing = self.cursor.timeline.is_none()
+            && self.timelines().is_empty()
+            && !self.recordings.iter().any(|r| r.loading());
         let settled = (self.started || nothing) && self.views.iter().all(ViewState::settled);
         self.settled_frames = if settled { self.settled_frames + 1 } else { 0 };
         // A few frames: textures uploaded and drawn, layout stable.
@@ -676,7 +745,7 @@ impl eframe::App for ViewerApp {
         let marks = self.marks();
         self.handle_keys(&ctx, &marks);
         let (status, waited) = self.play(dt);
-        self.measure_playback(&ctx, now, frame_time, waited);
+        self.measure_playback(&ctx, now, frame_time, waited, &marks);
         self.request_pictures(now);
 
         let samples: Option<(String, Arc<Vec<SampleMark>>)> = self.selected.and_then(|vi| {
@@ -735,7 +804,10 @@ impl eframe::App for ViewerApp {
         egui::CentralPanel::no_frame().show(ui, |ui| self.views_grid(ui, now));
         self.check_settled(&ctx);
         // Keep painting while anything moves or waits.
-        if self.cursor.playing || self.views.iter().any(|v| v.reply.pending) {
+        if self.cursor.playing
+            || self.stepping.is_some()
+            || self.views.iter().any(|v| v.reply.pending)
+        {
             ctx.request_repaint();
         } else {
             ctx.request_repaint_after(std::time::Duration::from_millis(250));

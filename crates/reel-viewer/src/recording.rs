@@ -130,6 +130,10 @@ pub trait Recording {
     fn refresh(&mut self) -> bool {
         false
     }
+    /// Whether it is still being read (entities and rows may come).
+    fn loading(&self) -> bool {
+        false
+    }
     /// Its memory budgets.
     fn budgets(&self) -> Vec<Budget> {
         Vec::new()

@@ -8,10 +8,17 @@
 //! are in the chunks, next to the samples, so knowing every frame of a
 //! stream means reading it; the footer only knows keyframes. The preview
 //! is what the keyframe index can give at once.
+//!
+//! A recording without a footer (its writer crashed, or is still writing)
+//! has no index to preview from: it is scanned in parts ([`SCAN_PART`]
+//! bytes, read off the store's lock) into the store the views already read,
+//! so its first frames show while the rest is read.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::{Arc, RwLock};
 
 use reel_decode::{FrameServer, FrameSource, StreamFrames};
 use reel_query::frames::stream_source;
@@ -24,11 +31,23 @@ use super::STORE_BUDGET;
 use crate::recording::{EntityKind, EntitySummary};
 use crate::time::TimelineSummary;
 
+/// Bytes a footerless recording's scan reads before handing its chunks to
+/// the store (read off the store's lock; the views see them in parts).
+pub(super) const SCAN_PART: u64 = 4 << 20;
+
+/// What the reading thread hands over at the end: the store it read (for
+/// an indexed file; a scanned one is already in the shared store) and what
+/// it found.
+pub(super) type Loaded = Result<(Option<Store>, ScanReport), String>;
+
 /// The whole recording, read on a thread.
 pub(super) struct Loading {
-    done: Receiver<Result<(Store, ScanReport), String>>,
-    /// The footer index, if the file was closed cleanly.
+    done: Receiver<Loaded>,
+    /// The footer index, if the file was closed cleanly: previews come
+    /// from it, the store arrives whole at the end.
     pub index: Option<RecordingIndex>,
+    /// Without one, the bytes scanned into the shared store so far.
+    pub scanned: Option<Arc<AtomicU64>>,
     previews: BTreeMap<(EntityPath, String), Preview>,
 }
 
@@ -45,20 +64,28 @@ pub(super) struct Preview {
 }
 
 impl Loading {
-    /// Starts reading `path`; reads its footer index now (a seek to the end).
-    pub fn start(path: &Path) -> Self {
+    /// Starts reading `path`; reads its footer index now (a seek to the
+    /// end). Without one, `shared` is filled in parts as the file is read.
+    pub fn start(path: &Path, shared: &Arc<RwLock<Store>>) -> Self {
         let index = RecordingReader::open(path)
             .and_then(|mut r| r.read_index())
             .ok()
             .flatten();
         let (tx, done) = mpsc::channel();
         let owned = path.to_path_buf();
+        let scanned = index.is_none().then(|| Arc::new(AtomicU64::new(0)));
+        let (shared, progress) = (shared.clone(), scanned.clone());
         let spawned = std::thread::Builder::new()
             .name("reel-open".into())
             .spawn(move || {
-                let loaded =
-                    Store::load_with_budget(&owned, Some(STORE_BUDGET)).map_err(|e| e.to_string());
-                let _ = tx.send(loaded);
+                let loaded = match progress {
+                    None => Store::load_with_budget(&owned, Some(STORE_BUDGET))
+                        .map(|(store, report)| (Some(store), report)),
+                    Some(progress) => {
+                        scan_into(&owned, &shared, &progress).map(|report| (None, report))
+                    }
+                };
+                let _ = tx.send(loaded.map_err(|e| e.to_string()));
             });
         if let Err(e) = spawned {
             tracing::error!("no thread to read {}: {e}", path.display());
@@ -66,12 +93,13 @@ impl Loading {
         Self {
             done,
             index,
+            scanned,
             previews: BTreeMap::new(),
         }
     }
 
     /// The loaded store, once read (`Some(Err)`: it could not be).
-    pub fn poll(&mut self) -> Option<Result<(Store, ScanReport), String>> {
+    pub fn poll(&mut self) -> Option<Loaded> {
         match self.done.try_recv() {
             Ok(result) => Some(result),
             Err(TryRecvError::Empty) => None,
@@ -143,6 +171,39 @@ impl Loading {
             }
         }
         preview
+    }
+}
+
+/// Reads `path` into `shared` in parts; the report of the whole scan. The
+/// reading and decompressing happen off the store's lock; only handing a
+/// part's chunks over takes it.
+fn scan_into(
+    path: &Path,
+    shared: &RwLock<Store>,
+    progress: &AtomicU64,
+) -> reel_store::StoreResult<ScanReport> {
+    let attached = Store::attach(path, Some(STORE_BUDGET))?;
+    *shared.write().unwrap_or_else(|e| e.into_inner()) = attached;
+    let mut reader = RecordingReader::open(path)?;
+    let mut all = ScanReport::default();
+    loop {
+        let mut chunks = Vec::new();
+        let part = reader.scan_part(all.end_offset, SCAN_PART, |offset, chunk| {
+            chunks.push((offset, chunk));
+        })?;
+        shared
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert_scanned(chunks, part.end_offset);
+        all.chunks += part.chunks;
+        all.rows += part.rows;
+        all.skipped.extend(part.skipped);
+        all.torn_tail = part.torn_tail;
+        all.end_offset = part.end_offset;
+        progress.store(part.end_offset, Ordering::Relaxed);
+        if !part.more {
+            return Ok(all);
+        }
     }
 }
 

@@ -69,6 +69,8 @@ pub struct RecordingFile {
     details: HashMap<usize, (Instant, Vec<(String, String)>)>,
     follow: bool,
     last_follow: Instant,
+    /// Chunks in the store when it was last looked at for new ones.
+    chunks_seen: usize,
     messages: Vec<String>,
     path: PathBuf,
     /// Set while the file is read on a thread.
@@ -91,14 +93,14 @@ impl RecordingFile {
     pub fn open(path: &Path, server: Arc<FrameServer>, follow: bool) -> Result<Self, String> {
         let file = path.display().to_string();
         std::fs::File::open(path).map_err(|e| format!("{file}: {e}"))?;
-        let loading = Loading::start(path);
+        let store = Arc::new(RwLock::new(Store::new()));
+        let loading = Loading::start(path, &store);
         let (listed, index_timelines) = loading
             .index
             .as_ref()
             .map(index_summaries)
             .unwrap_or_default();
         let (paths, entities) = listed.into_iter().unzip();
-        let store = Arc::new(RwLock::new(Store::new()));
         let name = path
             .file_name()
             .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
@@ -118,6 +120,7 @@ impl RecordingFile {
             details: HashMap::new(),
             follow,
             last_follow: Instant::now(),
+            chunks_seen: 0,
             messages: Vec::new(),
             path: path.to_path_buf(),
             loading: Some(loading),
@@ -129,7 +132,7 @@ impl RecordingFile {
     /// Takes the store the loading thread read; what it found goes to the
     /// messages; the entity list is completed (indices of the entities
     /// already listed stay).
-    fn loaded(&mut self, store: Store, report: reel_store::ScanReport) {
+    fn loaded(&mut self, store: Option<Store>, report: reel_store::ScanReport) {
         for s in &report.skipped {
             self.messages.push(format!(
                 "skipped {} damaged bytes at offset {} ({})",
@@ -145,7 +148,24 @@ impl RecordingFile {
                 t.offset, t.len
             ));
         }
-        *self.store.write().unwrap_or_else(|e| e.into_inner()) = store;
+        match store {
+            Some(store) => *self.store.write().unwrap_or_else(|e| e.into_inner()) = store,
+            // Scanned into the shared store: streams take its last part,
+            // and end there unless the file is followed.
+            None => {
+                // Seen or not, the streams take what they skipped meanwhile.
+                self.chunks_seen = 0;
+                self.take_new_chunks();
+                for slot in self.videos.values_mut() {
+                    if let VideoSlot::Ready(Ok(entry)) = slot
+                        && !self.follow
+                    {
+                        entry.follower = None;
+                        entry.frames.with_source(|s| s.set_open_ended(false));
+                    }
+                }
+            }
+        }
         self.summarize_entities();
         if self.entities.is_empty() {
             self.messages.push("no entity with images or video".into());
@@ -153,6 +173,60 @@ impl RecordingFile {
         self.times.clear();
         self.samples.clear();
         self.details.clear();
+    }
+
+    /// Whether the recording is being read with the footer index's
+    /// previews standing in (the store arrives whole at the end).
+    fn previewing(&self) -> bool {
+        self.loading.as_ref().is_some_and(|l| l.index.is_some())
+    }
+
+    /// Bytes scanned so far of a recording without a footer index, while
+    /// it is scanned in parts.
+    fn scanning(&self) -> Option<u64> {
+        let scanned = self.loading.as_ref()?.scanned.as_ref()?;
+        Some(scanned.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Chunks the store took in since the last call (a followed file grew,
+    /// or a scan went on): streams get their new samples, entities and
+    /// caches are brought up to date. Whether there were any.
+    fn take_new_chunks(&mut self) -> bool {
+        let count = read(&self.store).chunk_count();
+        if count == self.chunks_seen {
+            return false;
+        }
+        self.chunks_seen = count;
+        // While a footerless file is scanned, streams keep the samples they
+        // were made with and take the rest when the scan ends: appending
+        // every few hundred MB waits on the stream's decoding job (measured:
+        // the first frame of a 951 MB file showed only after the whole scan).
+        let scanning = self.scanning().is_some();
+        for slot in self.videos.values_mut() {
+            if scanning {
+                break;
+            }
+            let VideoSlot::Ready(Ok(entry)) = slot else {
+                continue;
+            };
+            if let Some(follower) = &mut entry.follower {
+                // The store's lock, then the source's: never both.
+                let new = follower.collect_new(&read(&self.store));
+                if let Ok(new) = new
+                    && !new.is_empty()
+                {
+                    let times = entry.frames.with_source(|s| {
+                        new.append_to(s);
+                        s.frame_times()
+                    });
+                    entry.times = Arc::new(times);
+                }
+            }
+        }
+        self.times.clear();
+        self.samples.clear();
+        self.summarize_entities();
+        true
     }
 
     /// Summaries from the store: updated in place, new entities appended.
@@ -256,7 +330,9 @@ impl RecordingFile {
         entity: &EntityPath,
         timeline: &str,
     ) -> Option<Result<&VideoEntry, String>> {
-        let (store, path, follow) = (self.store.clone(), entity.clone(), self.follow);
+        // A file still being scanned grows like a followed one meanwhile.
+        let follow = self.follow || self.scanning().is_some();
+        let (store, path) = (self.store.clone(), entity.clone());
         let clock = SampleClock::Timeline(timeline.to_owned());
         self.video((entity.clone(), timeline.to_owned()), move || {
             let (mut source, follower) =
@@ -547,7 +623,7 @@ impl Recording for RecordingFile {
     }
 
     fn timelines(&self) -> Vec<TimelineSummary> {
-        if self.loading.is_some() {
+        if self.previewing() {
             return self.index_timelines.clone();
         }
         let store = read(&self.store);
@@ -576,7 +652,7 @@ impl Recording for RecordingFile {
     }
 
     fn times(&mut self, entity: usize, timeline: &str) -> Arc<Vec<i64>> {
-        if self.loading.is_some() {
+        if self.previewing() {
             return Arc::default();
         }
         let key = (entity, timeline.to_owned());
@@ -592,7 +668,7 @@ impl Recording for RecordingFile {
     }
 
     fn samples(&mut self, entity: usize, timeline: &str) -> Arc<Vec<SampleMark>> {
-        if self.loading.is_some() {
+        if self.previewing() {
             return Arc::default();
         }
         let key = (entity, timeline.to_owned());
@@ -643,7 +719,7 @@ impl Recording for RecordingFile {
         visible: bool,
         range: Option<ValueRange>,
     ) -> PictureReply {
-        if self.loading.is_some() {
+        if self.previewing() {
             return self.preview_reply(entity, timeline, t, visible);
         }
         match self.entities[entity].kind {
@@ -693,7 +769,7 @@ impl Recording for RecordingFile {
     }
 
     fn details(&mut self, entity: usize) -> Vec<(String, String)> {
-        if self.loading.is_some() {
+        if self.previewing() {
             return vec![("recording".into(), "being read…".into())];
         }
         if let Some((at, d)) = self.details.get(&entity)
@@ -702,6 +778,17 @@ impl Recording for RecordingFile {
             return d.clone();
         }
         let mut out = Vec::new();
+        if let Some(scanned) = self.scanning() {
+            let size = std::fs::metadata(&self.path).map_or(0, |m| m.len());
+            out.push((
+                "recording".into(),
+                format!(
+                    "no footer index: scanned {:.0} of {:.0} MB",
+                    scanned as f64 / 1e6,
+                    size as f64 / 1e6
+                ),
+            ));
+        }
         let path = self.paths[entity].clone();
         let e = &self.entities[entity];
         out.push(("entity".into(), e.path.clone()));
@@ -733,22 +820,26 @@ impl Recording for RecordingFile {
     }
 
     fn refresh(&mut self) -> bool {
+        let paced = self.last_follow.elapsed() >= Duration::from_millis(250);
         if let Some(loading) = self.loading.as_mut() {
-            return match loading.poll() {
-                None => false,
-                Some(result) => {
-                    if let Some(loading) = self.loading.take() {
-                        self.fallback = loading.into_previews();
-                    }
-                    match result {
-                        Ok((store, report)) => self.loaded(store, report),
-                        Err(e) => self.messages.push(e),
-                    }
-                    true
+            if let Some(result) = loading.poll() {
+                if let Some(loading) = self.loading.take() {
+                    self.fallback = loading.into_previews();
                 }
-            };
+                match result {
+                    Ok((store, report)) => self.loaded(store, report),
+                    Err(e) => self.messages.push(e),
+                }
+                return true;
+            }
+            // A scan in parts: what it added so far shows.
+            if self.scanning().is_none() || !paced {
+                return false;
+            }
+            self.last_follow = Instant::now();
+            return self.take_new_chunks();
         }
-        if !self.follow || self.last_follow.elapsed() < Duration::from_millis(250) {
+        if !self.follow || !paced {
             return false;
         }
         self.last_follow = Instant::now();
@@ -756,37 +847,14 @@ impl Recording for RecordingFile {
             Ok(mut s) => s.refresh(),
             Err(e) => e.into_inner().refresh(),
         };
-        let grew = match report {
-            Ok(r) => r.chunks > 0,
-            Err(e) => {
-                self.messages.push(e.to_string());
-                false
-            }
-        };
-        if grew {
-            for slot in self.videos.values_mut() {
-                let VideoSlot::Ready(Ok(entry)) = slot else {
-                    continue;
-                };
-                if let Some(follower) = &mut entry.follower {
-                    // The store's lock, then the source's: never both.
-                    let new = follower.collect_new(&read(&self.store));
-                    if let Ok(new) = new
-                        && !new.is_empty()
-                    {
-                        let times = entry.frames.with_source(|s| {
-                            new.append_to(s);
-                            s.frame_times()
-                        });
-                        entry.times = Arc::new(times);
-                    }
-                }
-            }
-            self.times.clear();
-            self.samples.clear();
-            self.summarize_entities();
+        if let Err(e) = report {
+            self.messages.push(e.to_string());
         }
-        grew
+        self.take_new_chunks()
+    }
+
+    fn loading(&self) -> bool {
+        self.loading.is_some()
     }
 
     fn budgets(&self) -> Vec<crate::recording::Budget> {
