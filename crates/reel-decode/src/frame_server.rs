@@ -85,7 +85,7 @@ pub struct FrameReply {
 }
 
 /// Counters of one stream, for a viewer's statistics panel and benchmarks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct StreamStats {
     /// Requests answered.
     pub requests: u64,
@@ -483,11 +483,32 @@ impl StreamFrames {
     /// their bytes); waits for a decode in progress, so not for a viewer's
     /// paint path.
     pub fn with_source<R>(&self, f: impl FnOnce(&mut FrameSource) -> R) -> R {
+        self.edit(lock(&self.stream.source), f)
+    }
+
+    /// Like [`Self::with_source`], if no decode holds the source now
+    /// (`None`: `f` was not called; try again later): for a viewer's UI
+    /// thread, which must not wait behind a decode.
+    pub fn try_with_source<R>(&self, f: impl FnOnce(&mut FrameSource) -> R) -> Option<R> {
+        let source = match self.stream.source.try_lock() {
+            Ok(s) => s,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        Some(self.edit(source, f))
+    }
+
+    fn edit<R>(
+        &self,
+        mut source: std::sync::MutexGuard<'_, FrameSource>,
+        f: impl FnOnce(&mut FrameSource) -> R,
+    ) -> R {
         let (result, grew) = {
-            let mut source = lock(&self.stream.source);
             let before = source.len();
             let result = f(&mut source);
-            (result, source.len() != before)
+            let grew = source.len() != before;
+            drop(source);
+            (result, grew)
         };
         if grew {
             // New samples may show between or after published frames.

@@ -27,7 +27,7 @@ pub struct StreamSample {
 }
 
 /// Counters for tests and benchmarks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SourceStats {
     /// Samples pushed into a decoder.
     pub samples_decoded: u64,
@@ -40,6 +40,9 @@ pub struct SourceStats {
     /// Times a lookup waited for an asynchronous decoder to deliver
     /// pictures it owed (the `ffmpeg` process; never for in-process ones).
     pub waits: u64,
+    /// Seconds spent handing samples to the decoder and taking its
+    /// pictures: `samples_decoded / decode_seconds` is its speed.
+    pub decode_seconds: f64,
 }
 
 /// Reads the bytes of samples that were appended without them
@@ -644,15 +647,19 @@ impl FrameSource {
         self.next += 1;
         self.stats.samples_decoded += 1;
         self.in_flight.insert(pts);
+        let started = std::time::Instant::now();
         if let Err(e) = decoder.send(SampleIn {
             data: data.as_slice(),
             pts,
             is_keyframe,
         }) {
+            self.stats.decode_seconds += started.elapsed().as_secs_f64();
             return Ok(Err(e));
         }
         // A failure the decoder finds later is the sample's too.
-        Ok(self.receive_ready().map(|_| ()))
+        let received = self.receive_ready().map(|_| ());
+        self.stats.decode_seconds += started.elapsed().as_secs_f64();
+        Ok(received)
     }
 
     /// Prefetch: decodes up to `max_samples` more samples along the

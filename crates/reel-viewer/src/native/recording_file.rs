@@ -10,11 +10,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, TryRecvError};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use reel_decode::{FrameServer, FrameSource, StreamFrames};
-use reel_query::frames::{StreamFollower, following_stream_source, lazy_stream_source};
+use reel_query::frames::{NewSamples, StreamFollower, following_stream_source, lazy_stream_source};
 use reel_query::images::ImageLoader;
 use reel_query::{SampleClock, VideoForm, stream_sample_index, video_form};
 use reel_store::Store;
@@ -47,8 +47,111 @@ enum VideoSlot {
 /// The frames of a video, on the clock its lookups use.
 struct VideoEntry {
     frames: StreamFrames,
-    follower: Option<StreamFollower>,
+    /// Finds the samples the store took in since (a followed or scanned
+    /// file); on a thread, since the rows may have to be read from disk.
+    follower: Option<Arc<Mutex<StreamFollower>>>,
     times: Arc<Vec<i64>>,
+    /// The store took in chunks the follower has not looked at.
+    stale: bool,
+    /// The follower's thread, while it looks.
+    collecting: Option<mpsc::Receiver<Result<NewSamples, String>>>,
+    /// Samples found in the store, not yet in the source (it was decoding).
+    pending: Vec<NewSamples>,
+    /// The stream ends once all the above is in (a scan ended, not followed).
+    ends: bool,
+    /// The time last asked for.
+    wanted: std::sync::atomic::AtomicI64,
+}
+
+impl VideoEntry {
+    fn new(frames: StreamFrames, follower: Option<StreamFollower>, times: Vec<i64>) -> Self {
+        Self {
+            frames,
+            follower: follower.map(|f| Arc::new(Mutex::new(f))),
+            times: Arc::new(times),
+            stale: false,
+            collecting: None,
+            pending: Vec::new(),
+            ends: false,
+            wanted: std::sync::atomic::AtomicI64::new(i64::MIN),
+        }
+    }
+
+    /// Notes the time a view asks for.
+    fn want(&self, t: i64) {
+        self.wanted.store(t, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether its samples end at or before the time asked for: no sample
+    /// is known after it, so its frame cannot be known to be exact.
+    fn short_of_wanted(&self) -> bool {
+        let t = self.wanted.load(std::sync::atomic::Ordering::Relaxed);
+        t != i64::MIN && self.times.last().is_none_or(|last| *last <= t)
+    }
+
+    /// Moves new samples along without waiting on anything: the follower's
+    /// findings are collected, a new look started when the store grew, and
+    /// pending samples handed to the source unless a decode holds it (then a
+    /// later UI frame does). Problems go to `messages`.
+    fn advance(&mut self, store: &Arc<RwLock<Store>>, messages: &mut Vec<String>) {
+        if let Some(rx) = &self.collecting {
+            match rx.try_recv() {
+                Ok(found) => {
+                    self.collecting = None;
+                    match found {
+                        Ok(new) if !new.is_empty() => self.pending.push(new),
+                        Ok(_) => {}
+                        Err(e) => messages.push(e),
+                    }
+                }
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => self.collecting = None,
+            }
+        }
+        if self.stale
+            && self.collecting.is_none()
+            && let Some(follower) = &self.follower
+        {
+            self.stale = false;
+            let (follower, store) = (follower.clone(), store.clone());
+            let (tx, rx) = mpsc::channel();
+            let spawned = std::thread::Builder::new()
+                .name("reel-follow".into())
+                .spawn(move || {
+                    let mut follower = follower.lock().unwrap_or_else(|e| e.into_inner());
+                    let _ = tx.send(
+                        follower
+                            .collect_new(&read(&store))
+                            .map_err(|e| e.to_string()),
+                    );
+                });
+            match spawned {
+                Ok(_) => self.collecting = Some(rx),
+                Err(e) => messages.push(format!("no thread to follow the stream: {e}")),
+            }
+        }
+        let ends = self.ends && !self.stale && self.collecting.is_none();
+        if self.pending.is_empty() && !ends {
+            return;
+        }
+        let pending = &mut self.pending;
+        let applied = self.frames.try_with_source(|s| {
+            for new in pending.drain(..) {
+                new.append_to(s);
+            }
+            if ends {
+                s.set_open_ended(false);
+            }
+            s.frame_times()
+        });
+        if let Some(times) = applied {
+            self.times = Arc::new(times);
+            if ends {
+                self.ends = false;
+                self.follower = None;
+            }
+        }
+    }
 }
 
 /// An open recording.
@@ -157,11 +260,8 @@ impl RecordingFile {
                 self.chunks_seen = 0;
                 self.take_new_chunks();
                 for slot in self.videos.values_mut() {
-                    if let VideoSlot::Ready(Ok(entry)) = slot
-                        && !self.follow
-                    {
-                        entry.follower = None;
-                        entry.frames.with_source(|s| s.set_open_ended(false));
+                    if let VideoSlot::Ready(Ok(entry)) = slot {
+                        entry.ends = !self.follow;
                     }
                 }
             }
@@ -198,30 +298,20 @@ impl RecordingFile {
         }
         self.chunks_seen = count;
         // While a footerless file is scanned, streams keep the samples they
-        // were made with and take the rest when the scan ends: appending
-        // every few hundred MB waits on the stream's decoding job (measured:
-        // the first frame of a 951 MB file showed only after the whole scan).
+        // have and take the rest when the scan ends, unless the time asked
+        // for is past their last sample: new samples every 250 ms restart
+        // the decoding of the frame being waited for (measured on a 951 MB
+        // file: its frame at 1 s showed after 7.2 s instead of 2.1 s).
         let scanning = self.scanning().is_some();
         for slot in self.videos.values_mut() {
-            if scanning {
-                break;
-            }
             let VideoSlot::Ready(Ok(entry)) = slot else {
                 continue;
             };
-            if let Some(follower) = &mut entry.follower {
-                // The store's lock, then the source's: never both.
-                let new = follower.collect_new(&read(&self.store));
-                if let Ok(new) = new
-                    && !new.is_empty()
-                {
-                    let times = entry.frames.with_source(|s| {
-                        new.append_to(s);
-                        s.frame_times()
-                    });
-                    entry.times = Arc::new(times);
-                }
+            if scanning && !entry.short_of_wanted() {
+                continue;
             }
+            entry.stale |= entry.follower.is_some();
+            entry.advance(&self.store, &mut self.messages);
         }
         self.times.clear();
         self.samples.clear();
@@ -309,12 +399,8 @@ impl RecordingFile {
                 }
             };
             let entry = made.map(|(source, follower)| {
-                let times = Arc::new(source.frame_times());
-                VideoEntry {
-                    frames: self.server.add_stream(source),
-                    follower,
-                    times,
-                }
+                let times = source.frame_times();
+                VideoEntry::new(self.server.add_stream(source), follower, times)
             });
             self.videos.insert(key.clone(), VideoSlot::Ready(entry));
         }
@@ -600,6 +686,15 @@ pub(super) fn frame_details(
         backend.map_or_else(|| "not started".to_owned(), |b| b.to_string()),
     ));
     out.push(("samples decoded".into(), source.samples_decoded.to_string()));
+    if source.decode_seconds > 0.0 {
+        out.push((
+            "decode speed".into(),
+            format!(
+                "{:.0} frames/s",
+                source.samples_decoded as f64 / source.decode_seconds
+            ),
+        ));
+    }
     out.push(("decoder restarts".into(), source.seeks.to_string()));
     out.push(("sample bytes read".into(), source.bytes_read.to_string()));
     out.push((
@@ -743,6 +838,7 @@ impl Recording for RecordingFile {
                         }
                     }
                     Some(Ok(entry)) => {
+                        entry.want(t);
                         entry.frames.set_visible(visible);
                         entry.frames.set_playing(playing);
                         let mut reply = reply_of(&entry.frames, t, &entry.times);
@@ -820,6 +916,12 @@ impl Recording for RecordingFile {
     }
 
     fn refresh(&mut self) -> bool {
+        // New samples move along as soon as they can, every UI frame.
+        for slot in self.videos.values_mut() {
+            if let VideoSlot::Ready(Ok(entry)) = slot {
+                entry.advance(&self.store, &mut self.messages);
+            }
+        }
         let paced = self.last_follow.elapsed() >= Duration::from_millis(250);
         if let Some(loading) = self.loading.as_mut() {
             if let Some(result) = loading.poll() {
