@@ -54,6 +54,12 @@ for packet in container.demux(stream):
         rr.log("camera", rr.VideoStream.from_fields(sample=bytes(p)))
 PY
 
+# Rerun's viewer wants a runtime folder (headless machines have none).
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+    XDG_RUNTIME_DIR="$(mktemp -d)"
+    export XDG_RUNTIME_DIR
+fi
+
 busy() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
 # Runs "$@" for SECONDS_PLAYED under Xvfb; prints the machine's busy cores.
 cores() {
