@@ -4,10 +4,12 @@
 //! index lookups and replies already decoded.
 
 mod file_dialog;
+mod frame_facts;
 mod host;
 mod loading;
 mod recording_file;
 mod settings;
+mod stream_entry;
 mod video_file;
 
 use std::path::{Path, PathBuf};

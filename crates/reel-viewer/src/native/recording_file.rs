@@ -10,20 +10,20 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, TryRecvError};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use reel_decode::{FrameServer, FrameSource, StreamFrames};
-use reel_query::frames::{NewSamples, StreamFollower, following_stream_source, lazy_stream_source};
+use reel_query::frames::{following_stream_source, lazy_stream_source};
 use reel_query::images::ImageLoader;
 use reel_query::{SampleClock, VideoForm, stream_sample_index, video_form};
 use reel_store::Store;
-use reel_types::{
-    EncodedImage, EntityPath, Image, VideoFrameReference, VideoStream, picture::DecodedFrame,
-};
+use reel_types::{EncodedImage, EntityPath, Image, VideoFrameReference, VideoStream};
 use reel_video::MediaFile;
 
+use super::frame_facts::{frame_details, reply_of};
 use super::loading::{Loading, index_summaries};
+use super::stream_entry::{Made, VideoEntry, VideoSlot};
 use crate::picture::{Picture, ValueRange, picture_of_image};
 use crate::recording::{EntityKind, EntitySummary, PictureReply, Recording, SampleMark};
 use crate::time::TimelineSummary;
@@ -33,126 +33,6 @@ const IMAGE_BUDGET: usize = 128 << 20;
 
 /// How long the selection panel's facts are reused (some wait for a decode).
 const DETAILS_FOR: Duration = Duration::from_millis(500);
-
-/// A video's frames as made on a thread, with its follower (a stream in a
-/// followed file).
-type Made = Result<(FrameSource, Option<StreamFollower>), String>;
-
-/// A video's frames: being made, or made.
-enum VideoSlot {
-    Making(mpsc::Receiver<Made>),
-    Ready(Result<VideoEntry, String>),
-}
-
-/// The frames of a video, on the clock its lookups use.
-struct VideoEntry {
-    frames: StreamFrames,
-    /// Finds the samples the store took in since (a followed or scanned
-    /// file); on a thread, since the rows may have to be read from disk.
-    follower: Option<Arc<Mutex<StreamFollower>>>,
-    times: Arc<Vec<i64>>,
-    /// The store took in chunks the follower has not looked at.
-    stale: bool,
-    /// The follower's thread, while it looks.
-    collecting: Option<mpsc::Receiver<Result<NewSamples, String>>>,
-    /// Samples found in the store, not yet in the source (it was decoding).
-    pending: Vec<NewSamples>,
-    /// The stream ends once all the above is in (a scan ended, not followed).
-    ends: bool,
-    /// The time last asked for.
-    wanted: std::sync::atomic::AtomicI64,
-}
-
-impl VideoEntry {
-    fn new(frames: StreamFrames, follower: Option<StreamFollower>, times: Vec<i64>) -> Self {
-        Self {
-            frames,
-            follower: follower.map(|f| Arc::new(Mutex::new(f))),
-            times: Arc::new(times),
-            stale: false,
-            collecting: None,
-            pending: Vec::new(),
-            ends: false,
-            wanted: std::sync::atomic::AtomicI64::new(i64::MIN),
-        }
-    }
-
-    /// Notes the time a view asks for.
-    fn want(&self, t: i64) {
-        self.wanted.store(t, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// Whether its samples end at or before the time asked for: no sample
-    /// is known after it, so its frame cannot be known to be exact.
-    fn short_of_wanted(&self) -> bool {
-        let t = self.wanted.load(std::sync::atomic::Ordering::Relaxed);
-        t != i64::MIN && self.times.last().is_none_or(|last| *last <= t)
-    }
-
-    /// Moves new samples along without waiting on anything: the follower's
-    /// findings are collected, a new look started when the store grew, and
-    /// pending samples handed to the source unless a decode holds it (then a
-    /// later UI frame does). Problems go to `messages`.
-    fn advance(&mut self, store: &Arc<RwLock<Store>>, messages: &mut Vec<String>) {
-        if let Some(rx) = &self.collecting {
-            match rx.try_recv() {
-                Ok(found) => {
-                    self.collecting = None;
-                    match found {
-                        Ok(new) if !new.is_empty() => self.pending.push(new),
-                        Ok(_) => {}
-                        Err(e) => messages.push(e),
-                    }
-                }
-                Err(TryRecvError::Empty) => {}
-                Err(TryRecvError::Disconnected) => self.collecting = None,
-            }
-        }
-        if self.stale
-            && self.collecting.is_none()
-            && let Some(follower) = &self.follower
-        {
-            self.stale = false;
-            let (follower, store) = (follower.clone(), store.clone());
-            let (tx, rx) = mpsc::channel();
-            let spawned = std::thread::Builder::new()
-                .name("reel-follow".into())
-                .spawn(move || {
-                    let mut follower = follower.lock().unwrap_or_else(|e| e.into_inner());
-                    let _ = tx.send(
-                        follower
-                            .collect_new(&read(&store))
-                            .map_err(|e| e.to_string()),
-                    );
-                });
-            match spawned {
-                Ok(_) => self.collecting = Some(rx),
-                Err(e) => messages.push(format!("no thread to follow the stream: {e}")),
-            }
-        }
-        let ends = self.ends && !self.stale && self.collecting.is_none();
-        if self.pending.is_empty() && !ends {
-            return;
-        }
-        let pending = &mut self.pending;
-        let applied = self.frames.try_with_source(|s| {
-            for new in pending.drain(..) {
-                new.append_to(s);
-            }
-            if ends {
-                s.set_open_ended(false);
-            }
-            s.frame_times()
-        });
-        if let Some(times) = applied {
-            self.times = Arc::new(times);
-            if ends {
-                self.ends = false;
-                self.follower = None;
-            }
-        }
-    }
-}
 
 /// An open recording.
 pub struct RecordingFile {
@@ -185,7 +65,7 @@ pub struct RecordingFile {
     fallback: BTreeMap<(EntityPath, String), StreamFrames>,
 }
 
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+pub(super) fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -630,82 +510,6 @@ fn referenced_source(
             .map_err(|e| e.to_string()),
         VideoForm::References => Err(format!("{video} holds no video to refer to")),
     }
-}
-
-/// A frame server's answer as a view's.
-pub(super) fn reply_of(frames: &StreamFrames, t: i64, times: &[i64]) -> PictureReply {
-    let reply = frames.request(t);
-    let error = reply.error.map(|e| {
-        let n = times.partition_point(|x| *x <= t);
-        format!("frame {} could not be decoded: {e}", n.saturating_sub(1))
-    });
-    PictureReply {
-        picture: reply.frame.map(|f: Arc<DecodedFrame>| Picture::Yuv(f)),
-        exact: reply.exact,
-        pending: reply.pending,
-        error,
-    }
-}
-
-/// What the selection panel says of a video: GOPs, decoder, cache.
-pub(super) fn frame_details(
-    frames: &StreamFrames,
-    samples: &[SampleMark],
-) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let keys: Vec<usize> = samples
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.keyframe)
-        .map(|(i, _)| i)
-        .collect();
-    if !samples.is_empty() {
-        let bytes: u64 = samples.iter().map(|s| s.bytes).sum();
-        out.push(("samples".into(), samples.len().to_string()));
-        out.push((
-            "bytes per sample".into(),
-            format!("{:.0}", bytes as f64 / samples.len() as f64),
-        ));
-        out.push(("keyframes".into(), keys.len().to_string()));
-        let gops: Vec<usize> = keys
-            .windows(2)
-            .map(|w| w[1] - w[0])
-            .chain(keys.last().map(|k| samples.len() - k))
-            .collect();
-        if let (Some(min), Some(max)) = (gops.iter().min(), gops.iter().max()) {
-            out.push(("GOP length".into(), format!("{min}–{max} samples")));
-        }
-        let reordered = samples.iter().filter(|s| s.reordered).count();
-        out.push(("B-frames (reordered)".into(), reordered.to_string()));
-    }
-    // Figures after the last decode job: never waits for one.
-    let stats = frames.stats();
-    let (backend, source) = (stats.backend, stats.source);
-    out.push((
-        "decoder".into(),
-        backend.map_or_else(|| "not started".to_owned(), |b| b.to_string()),
-    ));
-    out.push(("samples decoded".into(), source.samples_decoded.to_string()));
-    if source.decode_seconds > 0.0 {
-        out.push((
-            "decode speed".into(),
-            format!(
-                "{:.0} frames/s",
-                source.samples_decoded as f64 / source.decode_seconds
-            ),
-        ));
-    }
-    out.push(("decoder restarts".into(), source.seeks.to_string()));
-    out.push(("sample bytes read".into(), source.bytes_read.to_string()));
-    out.push((
-        "requests exact".into(),
-        format!("{} of {}", stats.exact, stats.requests),
-    ));
-    out.push((
-        "frame cache share".into(),
-        format!("{:.0} MB", stats.frame_budget as f64 / 1e6),
-    ));
-    out
 }
 
 impl Recording for RecordingFile {

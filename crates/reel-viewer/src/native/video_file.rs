@@ -9,7 +9,7 @@ use reel_decode::{FrameServer, FrameSource, StreamFrames};
 use reel_types::TimeType;
 use reel_video::MediaFile;
 
-use super::recording_file::{frame_details, reply_of};
+use super::frame_facts::{frame_details, reply_of};
 use crate::picture::ValueRange;
 use crate::recording::{EntityKind, EntitySummary, PictureReply, Recording, SampleMark};
 use crate::time::TimelineSummary;
