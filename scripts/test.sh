@@ -13,6 +13,8 @@
 #     for the web
 #   - pyarrow (from PyPI, into a venv under target/) for the independent
 #     reader of the recording format (tests/python/read_reel.py)
+#   - for the Python SDK's tests: numpy, pytest, PyAV and maturin (from
+#     PyPI, into target/py-venv), which builds `pip install ./python`
 #   - third-party test media shipped inside crates.io packages (cros-codecs,
 #     matroska-demuxer, shiguredo_mp4), fetched with `cargo fetch`; not committed
 set -euo pipefail
@@ -142,6 +144,21 @@ fi
 log "cargo test"
 # The pyarrow test must not skip itself here: this script installed pyarrow.
 REEL_REQUIRE_PYARROW=1 cargo test --workspace --locked "${FEATURES[@]}"
+
+# --- The Python SDK ---------------------------------------------------------------
+# Built the way the README says (pip install ./python, maturin from PyPI),
+# in debug with the features the tests above built, so it reuses their build.
+log "Python SDK: pip install ./python, then pytest python/tests"
+py_venv="${CARGO_TARGET_DIR:-$PWD/target}/py-venv"
+if [ ! -x "$py_venv/bin/python" ]; then
+    python3 -m venv "$py_venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$py_venv"; }
+fi
+"$py_venv/bin/python" -c 'import numpy, pytest, av' 2>/dev/null \
+    || "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check numpy pytest av
+MATURIN_PEP517_ARGS="--profile dev --features reel-decode/asm" \
+    "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python
+REEL_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/reel" \
+    "$py_venv/bin/python" -m pytest -q -p no:cacheprovider python/tests
 
 log "decode tests without FFmpeg's libraries in-process (openh264, rav1d and the ffmpeg process as defaults)"
 REEL_LIBAVCODEC=off cargo test -p reel-cli --locked "${FEATURES[@]}" --test decode_cli --test pixels_cli

@@ -1,0 +1,323 @@
+//! Logging: a recording written to a file, fed by the Python archetypes.
+
+use std::path::PathBuf;
+
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use reel_sdk::{
+    AssetVideo, AssetVideoExt, EncodedImage, EntityPath, Image, RecordingStream,
+    RecordingStreamBuilder, TimeCell, VideoCodec, VideoFrameReference, VideoStream,
+};
+use reel_types::{Archetype, ImageFormat, PixelLayout, TimeColumn, TimeType};
+
+fn value_err(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+fn runtime_err(e: impl std::fmt::Display) -> PyErr {
+    PyRuntimeError::new_err(e.to_string())
+}
+
+/// A recording being written to `path` (temp + rename is the SDK's).
+#[pyclass(module = "reel._reel")]
+pub struct Recording {
+    stream: Option<RecordingStream>,
+    path: PathBuf,
+}
+
+impl Recording {
+    fn stream(&self) -> PyResult<&RecordingStream> {
+        self.stream.as_ref().ok_or_else(|| {
+            runtime_err(format!(
+                "{}: the recording is closed; open a new one to log more",
+                self.path.display()
+            ))
+        })
+    }
+
+    /// Logs `archetype` at `entity` with the GIL released.
+    fn log_any<A: Archetype + Send + Sync>(
+        &self,
+        py: Python<'_>,
+        entity: &str,
+        archetype: A,
+        is_static: bool,
+    ) -> PyResult<()> {
+        let stream = self.stream()?;
+        // A bad path is the caller's mistake: ValueError, before logging.
+        EntityPath::parse(entity).map_err(value_err)?;
+        py.detach(|| {
+            if is_static {
+                stream.log_static(entity, &archetype)
+            } else {
+                stream.log(entity, &archetype)
+            }
+        })
+        .map_err(|e| runtime_err(format!("{entity}: {e}")))
+    }
+}
+
+#[pymethods]
+impl Recording {
+    /// A recording of `application_id` written to `path`.
+    #[new]
+    fn new(py: Python<'_>, application_id: &str, path: PathBuf) -> PyResult<Self> {
+        let stream = py
+            .detach(|| RecordingStreamBuilder::new(application_id).save(&path))
+            .map_err(|e| runtime_err(format!("{}: {e}", path.display())))?;
+        Ok(Self {
+            stream: Some(stream),
+            path,
+        })
+    }
+
+    /// The file it writes.
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.path.clone()
+    }
+
+    /// Sets this thread's time: `kind` is "sequence", "duration" or
+    /// "timestamp" (the last two in nanoseconds).
+    fn set_time(&self, timeline: &str, kind: &str, value: i64) -> PyResult<()> {
+        let cell = match kind {
+            "sequence" => TimeCell::sequence(value),
+            "duration" => TimeCell::duration_nanos(value),
+            "timestamp" => TimeCell::timestamp_nanos(value),
+            other => return Err(value_err(format!("unknown time kind {other:?}"))),
+        };
+        self.stream()?.set_time(timeline, cell);
+        Ok(())
+    }
+
+    /// Stops using `timeline` for rows logged after this call.
+    fn disable_timeline(&self, timeline: &str) -> PyResult<()> {
+        self.stream()?.disable_timeline(timeline);
+        Ok(())
+    }
+
+    /// Clears this thread's time.
+    fn reset_time(&self) -> PyResult<()> {
+        self.stream()?.reset_time();
+        Ok(())
+    }
+
+    /// An `Image` of `width` x `height` in `layout` ("RGB_U8", "L_U16",
+    /// "NV12", …; reel's storage names), from a bytes-like buffer.
+    #[pyo3(signature = (entity, data, width, height, layout, is_static=false))]
+    #[allow(clippy::too_many_arguments)] // the Python signature's keywords
+    fn log_image(
+        &self,
+        py: Python<'_>,
+        entity: &str,
+        data: &[u8],
+        width: u32,
+        height: u32,
+        layout: &str,
+        is_static: bool,
+    ) -> PyResult<()> {
+        let layout = PixelLayout::from_storage_name(layout).map_err(value_err)?;
+        let format = ImageFormat {
+            width,
+            height,
+            layout,
+        };
+        let image = Image::try_new(data.to_vec(), format)
+            .map_err(|e| value_err(format!("{entity}: {e}")))?;
+        self.log_any(py, entity, image, is_static)
+    }
+
+    /// An `EncodedImage` (JPEG, PNG): its bytes and, if known, media type.
+    #[pyo3(signature = (entity, contents, media_type=None, is_static=false))]
+    fn log_encoded_image(
+        &self,
+        py: Python<'_>,
+        entity: &str,
+        contents: &[u8],
+        media_type: Option<&str>,
+        is_static: bool,
+    ) -> PyResult<()> {
+        let image = match media_type {
+            Some(m) => EncodedImage::from_bytes_with_media_type(contents.to_vec(), m),
+            None => EncodedImage::from_bytes(contents.to_vec()),
+        }
+        .map_err(|e| value_err(format!("{entity}: {e}")))?;
+        self.log_any(py, entity, image, is_static)
+    }
+
+    /// An `AssetVideo`: a whole video file's bytes.
+    #[pyo3(signature = (entity, contents, media_type=None, is_static=true))]
+    fn log_asset_video(
+        &self,
+        py: Python<'_>,
+        entity: &str,
+        contents: &[u8],
+        media_type: Option<&str>,
+        is_static: bool,
+    ) -> PyResult<()> {
+        let asset = asset(contents, media_type).map_err(|e| value_err(format!("{entity}: {e}")))?;
+        self.log_any(py, entity, asset, is_static)
+    }
+
+    /// A `VideoFrameReference` at `timestamp_ns` of video time, into the
+    /// video at `video_reference` (default: the entity's own).
+    #[pyo3(signature = (entity, timestamp_ns, video_reference=None, is_static=false))]
+    fn log_frame_reference(
+        &self,
+        py: Python<'_>,
+        entity: &str,
+        timestamp_ns: i64,
+        video_reference: Option<&str>,
+        is_static: bool,
+    ) -> PyResult<()> {
+        let mut reference = VideoFrameReference::new(timestamp_ns);
+        if let Some(v) = video_reference {
+            reference = reference.with_video_reference(EntityPath::parse(v).map_err(value_err)?);
+        }
+        self.log_any(py, entity, reference, is_static)
+    }
+
+    /// A `VideoStream` row: its codec (usually static), a sample, or both.
+    #[pyo3(signature = (entity, codec=None, sample=None, is_keyframe=None, pts_ns=None, dts_ns=None, is_static=false))]
+    #[allow(clippy::too_many_arguments)] // the Python signature's keywords
+    fn log_video_stream(
+        &self,
+        py: Python<'_>,
+        entity: &str,
+        codec: Option<&str>,
+        sample: Option<&[u8]>,
+        is_keyframe: Option<bool>,
+        pts_ns: Option<i64>,
+        dts_ns: Option<i64>,
+        is_static: bool,
+    ) -> PyResult<()> {
+        let codec = codec
+            .map(VideoCodec::from_name)
+            .transpose()
+            .map_err(value_err)?;
+        let mut row = match (sample, codec) {
+            (Some(s), _) => VideoStream::from_sample(s.to_vec())
+                .map_err(|e| value_err(format!("{entity}: {e}")))?,
+            (None, Some(c)) => VideoStream::new(c),
+            (None, None) => {
+                return Err(value_err(format!(
+                    "{entity}: a VideoStream needs a codec or a sample"
+                )));
+            }
+        };
+        if let (Some(c), Some(_)) = (codec, sample) {
+            row = row.with_codec(c);
+        }
+        if let Some(k) = is_keyframe {
+            row = row.with_keyframe(k);
+        }
+        match (pts_ns, dts_ns) {
+            (Some(p), d) => row = row.with_timestamps_ns(p, d.unwrap_or(p)),
+            (None, Some(_)) => {
+                return Err(value_err(format!("{entity}: a DTS needs a PTS")));
+            }
+            (None, None) => {}
+        }
+        self.log_any(py, entity, row, is_static)
+    }
+
+    /// `VideoFrameReference` rows, one per value of `timestamps_ns`, at the
+    /// times of `indexes` ((timeline, kind, values) as in `set_time`):
+    /// `rr.send_columns` with `VideoFrameReference.columns_nanos`.
+    fn send_frame_references(
+        &self,
+        py: Python<'_>,
+        entity: &str,
+        indexes: Vec<(String, String, Vec<i64>)>,
+        timestamps_ns: Vec<i64>,
+    ) -> PyResult<()> {
+        let stream = self.stream()?;
+        EntityPath::parse(entity).map_err(value_err)?;
+        let mut columns = Vec::new();
+        for (name, kind, values) in indexes {
+            if values.len() != timestamps_ns.len() {
+                return Err(value_err(format!(
+                    "{entity}: index {name} has {} values, the column {}",
+                    values.len(),
+                    timestamps_ns.len()
+                )));
+            }
+            let typ = match kind.as_str() {
+                "sequence" => TimeType::Sequence,
+                "duration" => TimeType::DurationNs,
+                "timestamp" => TimeType::TimestampNs,
+                other => return Err(value_err(format!("unknown time kind {other:?}"))),
+            };
+            columns.push(TimeColumn::new(name, typ, values).map_err(value_err)?);
+        }
+        let components = VideoFrameReference::columns_from_nanos(&timestamps_ns);
+        py.detach(|| stream.send_columns(entity, columns, components))
+            .map_err(|e| runtime_err(format!("{entity}: {e}")))
+    }
+
+    /// Writes what is buffered to the file.
+    fn flush(&self, py: Python<'_>) -> PyResult<()> {
+        let stream = self.stream()?;
+        py.detach(|| stream.flush()).map_err(runtime_err)
+    }
+
+    /// Flushes and closes the file (with its index); logging after raises.
+    fn close(&mut self, py: Python<'_>) -> PyResult<()> {
+        if let Some(stream) = self.stream.take() {
+            py.detach(|| {
+                let flushed = stream.flush();
+                drop(stream);
+                flushed
+            })
+            .map_err(runtime_err)?;
+        }
+        Ok(())
+    }
+}
+
+fn asset(contents: &[u8], media_type: Option<&str>) -> Result<AssetVideo, reel_types::DataError> {
+    match media_type {
+        Some(m) => AssetVideo::from_bytes_with_media_type(contents.to_vec(), m),
+        None => AssetVideo::from_bytes(contents.to_vec()),
+    }
+}
+
+/// The presentation times of a video file's frames, in nanoseconds, sorted
+/// (`AssetVideo.read_frame_timestamps_nanos`).
+#[pyfunction]
+#[pyo3(signature = (contents, media_type=None))]
+pub fn frame_timestamps_nanos(
+    py: Python<'_>,
+    contents: &[u8],
+    media_type: Option<&str>,
+) -> PyResult<Vec<i64>> {
+    let asset = asset(contents, media_type).map_err(value_err)?;
+    py.detach(|| asset.read_frame_timestamps_nanos())
+        .map_err(value_err)
+}
+
+/// JPEG bytes of an image (`Image.compress`): reel's encoder at `quality`.
+#[pyfunction]
+pub fn compress_jpeg<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    width: u32,
+    height: u32,
+    layout: &str,
+    quality: u8,
+) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let layout = PixelLayout::from_storage_name(layout).map_err(value_err)?;
+    let image = Image::try_new(
+        data.to_vec(),
+        ImageFormat {
+            width,
+            height,
+            layout,
+        },
+    )
+    .map_err(value_err)?;
+    let jpeg = py
+        .detach(|| reel_sdk::compress_jpeg(&image, quality))
+        .map_err(value_err)?;
+    Ok(pyo3::types::PyBytes::new(py, jpeg.blob().as_slice()))
+}

@@ -1,0 +1,213 @@
+"""Recordings and the global one `rr.init` makes, as in Rerun."""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from typing import Any, Iterable, Optional, Union
+
+import numpy as np
+
+from . import _reel
+from ._time import duration_ns, timestamp_ns
+
+EntityPath = Union[str, Iterable[str]]
+
+
+def _path(entity_path: EntityPath) -> str:
+    if isinstance(entity_path, str):
+        return entity_path
+    return "/" + "/".join(str(p) for p in entity_path)
+
+
+class RecordingStream:
+    """A recording: `save(path)` gives it a file, then `log` writes rows."""
+
+    def __init__(self, application_id: str, *, recording_id: Optional[str] = None, spawn: bool = False) -> None:
+        if not isinstance(application_id, str) or not application_id:
+            raise ValueError("application_id must be a non-empty string")
+        self.application_id = application_id
+        self.recording_id = recording_id
+        self._native: Optional[_reel.Recording] = None
+        self._warned = False
+        if spawn:
+            raise NotImplementedError("spawn=True (a viewer following the recording) is not built yet; use save(path) and `reel view --follow PATH`")
+
+    def save(self, path: Union[str, "os.PathLike[str]"], default_blueprint: Any = None) -> None:
+        """Writes everything logged from now on to `path` (a .reel recording)."""
+        if self._native is not None:
+            self._native.close()
+        self._native = _reel.Recording(self.application_id, os.fspath(path))
+
+    def set_time(self, timeline: str, *, sequence: Optional[int] = None, duration: Any = None, timestamp: Any = None) -> None:
+        """This thread's time on `timeline`, for rows logged after: exactly
+        one of `sequence=` (an integer), `duration=` (seconds or timedelta)
+        or `timestamp=` (seconds since the epoch or datetime)."""
+        given = [v is not None for v in (sequence, duration, timestamp)]
+        if sum(given) != 1:
+            raise ValueError("set_time takes exactly one of sequence=, duration= or timestamp=")
+        native = self._sink()
+        if native is None:
+            return
+        if sequence is not None:
+            if isinstance(sequence, bool) or not isinstance(sequence, int) and not hasattr(sequence, "__index__"):
+                raise TypeError(f"sequence= takes an integer, not {type(sequence).__name__}")
+            native.set_time(timeline, "sequence", int(sequence))
+        elif duration is not None:
+            native.set_time(timeline, "duration", duration_ns(duration))
+        else:
+            native.set_time(timeline, "timestamp", timestamp_ns(timestamp))
+
+    def disable_timeline(self, timeline: str) -> None:
+        """Stops stamping rows with `timeline`."""
+        native = self._sink()
+        if native is not None:
+            native.disable_timeline(timeline)
+
+    def reset_time(self) -> None:
+        """Clears this thread's time."""
+        native = self._sink()
+        if native is not None:
+            native.reset_time()
+
+    def log(self, entity_path: EntityPath, entity: Any, *extra: Any, static: bool = False, strict: Optional[bool] = None) -> None:
+        """Logs an archetype at `entity_path` at this thread's time (or as
+        static data, valid at all times)."""
+        native = self._sink()
+        if native is None:
+            return
+        path = _path(entity_path)
+        for archetype in (entity, *extra):
+            log_to = getattr(archetype, "_log", None)
+            if log_to is None:
+                raise TypeError(f"{path}: cannot log a {type(archetype).__name__}; log an archetype such as rr.Image or rr.VideoStream")
+            log_to(native, path, bool(static))
+
+    def send_columns(self, entity_path: EntityPath, indexes: Iterable["TimeColumn"], columns: Any, strict: Optional[bool] = None) -> None:
+        """Many rows at once: one per value of the index columns, with the
+        values of `columns` (e.g. `VideoFrameReference.columns_nanos(ts)`);
+        this thread's time is not used."""
+        native = self._sink()
+        if native is None:
+            return
+        send = getattr(columns, "_send", None)
+        if send is None:
+            raise TypeError(f"send_columns takes columns such as rr.VideoFrameReference.columns_nanos(...), not {type(columns).__name__}")
+        send(native, _path(entity_path), [c._native() for c in indexes])
+
+    def flush(self, blocking: bool = True) -> None:
+        """Writes what is buffered to the file."""
+        if self._native is not None:
+            self._native.flush()
+
+    def disconnect(self) -> None:
+        """Closes the file (logging after goes nowhere until the next save)."""
+        if self._native is not None:
+            self._native.close()
+            self._native = None
+
+    def _sink(self) -> Optional[_reel.Recording]:
+        if self._native is None and not self._warned:
+            self._warned = True
+            warnings.warn(f"recording {self.application_id!r} has no file yet: call save(path) first; rows logged before are dropped", stacklevel=3)
+        return self._native
+
+    def __del__(self) -> None:
+        try:
+            self.disconnect()
+        except Exception:
+            pass
+
+
+class TimeColumn:
+    """The times of many rows on one timeline, for `send_columns`: exactly
+    one of `sequence=`, `duration=` (seconds, or timedelta64 values) or
+    `timestamp=` (seconds since the epoch, or datetime64 values)."""
+
+    def __init__(self, timeline: str, *, sequence: Any = None, duration: Any = None, timestamp: Any = None) -> None:
+        given = [v is not None for v in (sequence, duration, timestamp)]
+        if sum(given) != 1:
+            raise ValueError("TimeColumn takes exactly one of sequence=, duration= or timestamp=")
+        self.timeline = timeline
+        if sequence is not None:
+            self._kind, values = "sequence", np.asarray(sequence)
+            if values.dtype.kind not in "iu":
+                raise TypeError(f"TimeColumn sequence= takes integers, not {values.dtype}")
+            self._values = values.astype(np.int64)
+        elif duration is not None:
+            self._kind, self._values = "duration", _ns_column(duration, "timedelta64[ns]")
+        else:
+            self._kind, self._values = "timestamp", _ns_column(timestamp, "datetime64[ns]")
+
+    def _native(self) -> tuple:
+        return (self.timeline, self._kind, self._values.tolist())
+
+
+def _ns_column(values: Any, numpy_unit: str) -> "np.ndarray":
+    array = np.asarray(values)
+    if array.dtype.kind in "mM":
+        return array.astype(numpy_unit).astype(np.int64)
+    if array.dtype.kind in "iuf":
+        return np.round(array.astype(np.float64) * 1e9).astype(np.int64)
+    raise TypeError(f"expected seconds or numpy time values, not {array.dtype}")
+
+
+_global: Optional[RecordingStream] = None
+_global_lock = threading.Lock()
+
+
+def init(application_id: str, *, recording_id: Optional[str] = None, spawn: bool = False, default_enabled: bool = True, strict: Optional[bool] = None) -> None:
+    """Starts the global recording (what `rr.log` and friends write to)."""
+    global _global
+    with _global_lock:
+        if _global is not None:
+            _global.disconnect()
+        _global = RecordingStream(application_id, recording_id=recording_id, spawn=spawn)
+
+
+def get_global_data_recording() -> Optional[RecordingStream]:
+    """The recording `init` made, if any."""
+    return _global
+
+
+def _current(recording: Optional[RecordingStream]) -> RecordingStream:
+    rec = recording or _global
+    if rec is None:
+        raise RuntimeError("no recording: call rr.init(application_id) first, or pass recording=")
+    return rec
+
+
+def save(path: Union[str, "os.PathLike[str]"], default_blueprint: Any = None, recording: Optional[RecordingStream] = None) -> None:
+    """The global recording writes to `path` from now on."""
+    _current(recording).save(path)
+
+
+def set_time(timeline: str, *, sequence: Optional[int] = None, duration: Any = None, timestamp: Any = None, recording: Optional[RecordingStream] = None) -> None:
+    """See `RecordingStream.set_time`."""
+    _current(recording).set_time(timeline, sequence=sequence, duration=duration, timestamp=timestamp)
+
+
+def disable_timeline(timeline: str, recording: Optional[RecordingStream] = None) -> None:
+    """See `RecordingStream.disable_timeline`."""
+    _current(recording).disable_timeline(timeline)
+
+
+def reset_time(recording: Optional[RecordingStream] = None) -> None:
+    """See `RecordingStream.reset_time`."""
+    _current(recording).reset_time()
+
+
+def log(entity_path: EntityPath, entity: Any, *extra: Any, static: bool = False, recording: Optional[RecordingStream] = None, strict: Optional[bool] = None) -> None:
+    """See `RecordingStream.log`."""
+    _current(recording).log(entity_path, entity, *extra, static=static)
+
+
+def send_columns(entity_path: EntityPath, indexes: Iterable[TimeColumn], columns: Any, recording: Optional[RecordingStream] = None, strict: Optional[bool] = None) -> None:
+    """See `RecordingStream.send_columns`."""
+    _current(recording).send_columns(entity_path, indexes, columns)
+
+
+def flush(blocking: bool = True, recording: Optional[RecordingStream] = None) -> None:
+    """See `RecordingStream.flush`."""
+    _current(recording).flush(blocking)

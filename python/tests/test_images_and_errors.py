@@ -1,0 +1,72 @@
+"""Images of several dtypes, JPEG compression, and bad input."""
+
+import numpy as np
+import pytest
+
+import reel as rr
+
+from conftest import run, synthetic
+
+
+def test_images_of_several_dtypes_and_a_compressed_jpeg(tmp_path, reel_bin):
+    rr.init("rerun_example_image_formats")
+    rr.save(tmp_path / "images.reel")
+    rgb = synthetic(3, 64, 48)
+    for i in range(3):
+        rr.set_time("frame", sequence=i)
+        rr.log("image/rgb", rr.Image(rgb))
+        rr.log("image/bgr", rr.Image(rgb[:, :, ::-1], color_model="BGR"))
+        rr.log("image/rgba", rr.Image(np.dstack([rgb, np.full((48, 64), 255, np.uint8)])))
+        rr.log("image/gray16", rr.Image(np.full((48, 64), 1000 * i, np.uint16)))
+        rr.log("image/depth", rr.Image(np.full((48, 64), 0.5 * i, np.float32)))
+        rr.log("image/nv12", rr.Image(bytes=bytes(64 * 48 * 3 // 2), width=64, height=48, pixel_format=rr.PixelFormat.NV12))
+        rr.log("image/jpeg", rr.Image(rgb).compress(jpeg_quality=75))
+    rr.get_global_data_recording().disconnect()
+    printed = run(reel_bin, "print", str(tmp_path / "images.reel"))
+    for entity, shown in [
+        ("/image/rgb", "Image 64x48 RGB8 (9216 B)"),
+        ("/image/bgr", "Image 64x48 BGR8"),
+        ("/image/rgba", "Image 64x48 RGBA8 (12288 B)"),
+        ("/image/gray16", "Image 64x48 L16 (6144 B)"),
+        ("/image/depth", "(12288 B)"),
+        ("/image/nv12", "Image 64x48 NV12 (4608 B)"),
+        ("/image/jpeg", "media_type=image/jpeg"),
+    ]:
+        section = printed.split(entity + ":")[1].split("\n/")[0]
+        assert section.count(shown) == 3, f"{entity}: {section}"
+
+
+def test_bad_input_raises_clear_python_errors(tmp_path):
+    with pytest.raises(ValueError, match="dtype"):
+        rr.Image(np.zeros((4, 4, 3), np.complex64))
+    with pytest.raises(ValueError, match="shape"):
+        rr.Image(np.zeros((4, 4, 2), np.uint8))
+    with pytest.raises(ValueError, match="channels"):
+        rr.Image(np.zeros((4, 4, 3), np.uint8), color_model="RGBA")
+    with pytest.raises(ValueError, match="width"):
+        rr.Image(bytes=b"\0" * 10, pixel_format="NV12")
+    with pytest.raises(ValueError, match="unknown video codec"):
+        rr.VideoStream(codec="mpeg2")
+    with pytest.raises(TypeError, match="integer"):
+        rec = rr.RecordingStream("errors")
+        rec.save(tmp_path / "e.reel")
+        rec.set_time("frame", sequence=1.5)
+    not_video = tmp_path / "notes.mp4"
+    not_video.write_text("not a video")
+    with pytest.raises(ValueError, match="notes|video|mp4"):
+        rr.AssetVideo(path=not_video).read_frame_timestamps_nanos()
+    with pytest.raises(ValueError, match="notes.mp4"):
+        rr.open(not_video)
+    rec = rr.RecordingStream("closed")
+    rec.save(tmp_path / "closed.reel")
+    rec.disconnect()
+    native = rr._reel.Recording("closed2", str(tmp_path / "closed2.reel"))
+    native.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        native.log_encoded_image("img", b"\xff\xd8\xff", None, False)
+    # Wrong sizes of raw bytes: the native check says which entity.
+    rec = rr.RecordingStream("sizes")
+    rec.save(tmp_path / "sizes.reel")
+    with pytest.raises(ValueError, match="/cam"):
+        rec.log("/cam", rr.Image(bytes=b"\0" * 10, width=64, height=48, pixel_format="NV12"))
+    rec.disconnect()
