@@ -23,6 +23,7 @@ from ._archetypes import (
 from ._recording import (
     RecordingStream,
     TimeColumn,
+    VideoEncoder,
     disable_timeline,
     flush,
     get_global_data_recording,
@@ -32,6 +33,7 @@ from ._recording import (
     save,
     send_columns,
     set_time,
+    spawn,
 )
 from ._reading import RecordingReader, open
 
@@ -46,6 +48,7 @@ __all__ = [
     "RecordingStream",
     "TimeColumn",
     "VideoCodec",
+    "VideoEncoder",
     "VideoFrameReference",
     "VideoStream",
     "__version__",
@@ -59,4 +62,5 @@ __all__ = [
     "save",
     "send_columns",
     "set_time",
+    "spawn",
 ]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import tempfile
 import threading
 import warnings
 from typing import Any, Iterable, Optional, Union
@@ -32,13 +35,35 @@ class RecordingStream:
         self._native: Optional[_reel.Recording] = None
         self._warned = False
         if spawn:
-            raise NotImplementedError("spawn=True (a viewer following the recording) is not built yet; use save(path) and `reel view --follow PATH`")
+            self.spawn()
 
     def save(self, path: Union[str, "os.PathLike[str]"], default_blueprint: Any = None) -> None:
         """Writes everything logged from now on to `path` (a .reel recording)."""
         if self._native is not None:
             self._native.close()
         self._native = _reel.Recording(self.application_id, os.fspath(path))
+
+    def spawn(self) -> str:
+        """Shows the recording live: until reel streams over the network, it
+        is written to a file in a temporary folder and `reel view --follow`
+        opens on it, showing rows as they are logged. Returns the file."""
+        folder = tempfile.mkdtemp(prefix="reel-spawn-")
+        path = os.path.join(folder, f"{self.application_id}.reel")
+        self.save(path)
+        viewer = os.environ.get("REEL_BIN") or shutil.which("reel")
+        if viewer is None:
+            raise RuntimeError(
+                f"spawn needs the `reel` command on PATH (cargo install --path crates/reel-cli) or REEL_BIN; "
+                f"the recording is written to {path}"
+            )
+        subprocess.Popen(
+            [viewer, "view", "--follow", path],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        return path
 
     def set_time(self, timeline: str, *, sequence: Optional[int] = None, duration: Any = None, timestamp: Any = None) -> None:
         """This thread's time on `timeline`, for rows logged after: exactly
@@ -153,6 +178,44 @@ def _ns_column(values: Any, numpy_unit: str) -> "np.ndarray":
     raise TypeError(f"expected seconds or numpy time values, not {array.dtype}")
 
 
+class VideoEncoder:
+    """Encodes numpy frames to H.264 or AV1 and logs them as a `VideoStream`
+    at `entity_path`, each at this thread's time when it was given (reel's;
+    with Rerun this takes PyAV). Use as a context manager, or call
+    `finish()` to log the frames the encoder still holds."""
+
+    def __init__(self, entity_path: EntityPath, *, codec: str = "h264", quality: int = 75, keyframe_interval: int = 60, fps: float = 30.0, bitrate: Optional[int] = None, recording: Optional[RecordingStream] = None) -> None:
+        rec = _current(recording)
+        native = rec._sink()
+        if native is None:
+            raise RuntimeError(f"recording {rec.application_id!r} has no file yet: call save(path) first")
+        if not 1 <= int(quality) <= 100:
+            raise ValueError(f"quality must be 1..100, got {quality}")
+        self._native = _reel.VideoEncoder(native, _path(entity_path), str(codec), int(quality), int(keyframe_interval), float(fps), bitrate)
+
+    def encode(self, frame: Any) -> None:
+        """Encodes one frame: an HxWx3 (RGB) or HxWx4 (RGBA) uint8 array, or HxW gray."""
+        from ._archetypes import Image
+
+        image = frame if isinstance(frame, Image) else Image(frame)
+        self._native.encode(image._data.tobytes(), image._width, image._height, image._layout)
+
+    @property
+    def samples_logged(self) -> int:
+        """Samples logged so far."""
+        return self._native.samples_logged
+
+    def finish(self) -> None:
+        """Logs what the encoder still holds; encoding after raises."""
+        self._native.finish()
+
+    def __enter__(self) -> "VideoEncoder":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.finish()
+
+
 _global: Optional[RecordingStream] = None
 _global_lock = threading.Lock()
 
@@ -176,6 +239,11 @@ def _current(recording: Optional[RecordingStream]) -> RecordingStream:
     if rec is None:
         raise RuntimeError("no recording: call rr.init(application_id) first, or pass recording=")
     return rec
+
+
+def spawn(*, recording: Optional[RecordingStream] = None, **viewer_options: Any) -> str:
+    """See `RecordingStream.spawn` (Rerun's viewer options are accepted and ignored)."""
+    return _current(recording).spawn()
 
 
 def save(path: Union[str, "os.PathLike[str]"], default_blueprint: Any = None, recording: Optional[RecordingStream] = None) -> None:

@@ -70,3 +70,25 @@ def test_bad_input_raises_clear_python_errors(tmp_path):
     with pytest.raises(ValueError, match="/cam"):
         rec.log("/cam", rr.Image(bytes=b"\0" * 10, width=64, height=48, pixel_format="NV12"))
     rec.disconnect()
+
+
+def test_spawn_opens_the_viewer_on_a_followed_file(tmp_path, monkeypatch, reel_bin):
+    # A stand-in viewer records how it was started.
+    argv_file = tmp_path / "argv"
+    fake = tmp_path / "fake-reel"
+    fake.write_text(f"#!/bin/sh\necho \"$@\" > {argv_file}\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("REEL_BIN", str(fake))
+    rr.init("rerun_example_spawn", spawn=True)
+    rr.set_time("frame", sequence=0)
+    rr.log("image", rr.Image(synthetic(0, 64, 48)))
+    path = rr.get_global_data_recording()._native.path
+    rr.get_global_data_recording().disconnect()
+    import time
+
+    for _ in range(100):
+        if argv_file.exists() and argv_file.read_text().strip():
+            break
+        time.sleep(0.05)
+    assert argv_file.read_text().split() == ["view", "--follow", str(path)]
+    assert "rows: 1 (0 static)" in run(reel_bin, "info", str(path))

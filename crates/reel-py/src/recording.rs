@@ -321,3 +321,92 @@ pub fn compress_jpeg<'py>(
         .map_err(value_err)?;
     Ok(pyo3::types::PyBytes::new(py, jpeg.blob().as_slice()))
 }
+
+/// Encodes numpy frames to H.264 or AV1 and logs each sample as a
+/// `VideoStream` row at the thread's time when its frame was given.
+/// Unsendable: the encoder stays on the Python thread that made it.
+#[pyclass(module = "reel._reel", unsendable)]
+pub struct VideoEncoder {
+    encoder: Option<reel_sdk::VideoStreamEncoder>,
+    entity: String,
+    /// Samples logged by an encoder that finished.
+    finished_with: u64,
+}
+
+#[pymethods]
+impl VideoEncoder {
+    /// An encoder logging to `entity` of `recording`.
+    #[new]
+    #[pyo3(signature = (recording, entity, codec, quality=75, keyframe_interval=60, fps=30.0, bitrate=None))]
+    fn new(
+        recording: &Recording,
+        entity: &str,
+        codec: &str,
+        quality: u8,
+        keyframe_interval: u32,
+        fps: f32,
+        bitrate: Option<u32>,
+    ) -> PyResult<Self> {
+        let codec = VideoCodec::from_name(codec).map_err(value_err)?;
+        let mut settings = reel_sdk::EncoderSettings::new(codec);
+        settings.quality = quality;
+        settings.keyframe_interval = keyframe_interval;
+        settings.fps = fps;
+        settings.bitrate = bitrate;
+        let encoder = reel_sdk::VideoStreamEncoder::new(recording.stream()?, entity, settings)
+            .map_err(|e| value_err(format!("{entity}: {e}")))?;
+        Ok(Self {
+            encoder: Some(encoder),
+            entity: entity.to_owned(),
+            finished_with: 0,
+        })
+    }
+
+    /// Encodes one frame (`layout`: RGB_U8, RGBA_U8, BGR_U8, BGRA_U8,
+    /// L_U8, NV12 or I420) at the thread's current time.
+    fn encode(
+        &mut self,
+        py: Python<'_>,
+        data: &[u8],
+        width: u32,
+        height: u32,
+        layout: &str,
+    ) -> PyResult<()> {
+        let entity = self.entity.clone();
+        let encoder = self
+            .encoder
+            .as_mut()
+            .ok_or_else(|| runtime_err(format!("{entity}: the encoder is finished")))?;
+        let layout = PixelLayout::from_storage_name(layout).map_err(value_err)?;
+        let image = Image::try_new(
+            data.to_vec(),
+            ImageFormat {
+                width,
+                height,
+                layout,
+            },
+        )
+        .map_err(|e| value_err(format!("{entity}: {e}")))?;
+        py.detach(|| encoder.encode(&image))
+            .map_err(|e| value_err(format!("{entity}: {e}")))
+    }
+
+    /// Samples logged so far.
+    #[getter]
+    fn samples_logged(&self) -> u64 {
+        self.encoder
+            .as_ref()
+            .map_or(self.finished_with, |e| e.samples_logged())
+    }
+
+    /// Logs the frames the encoder still holds; encoding after raises.
+    fn finish(&mut self, py: Python<'_>) -> PyResult<()> {
+        if let Some(encoder) = self.encoder.take() {
+            let entity = self.entity.clone();
+            self.finished_with = py
+                .detach(|| encoder.finish())
+                .map_err(|e| runtime_err(format!("{entity}: {e}")))?;
+        }
+        Ok(())
+    }
+}

@@ -87,9 +87,11 @@ impl VideoStreamEncoder {
         Ok(())
     }
 
-    /// Logs the frames the encoder still holds.
-    pub fn finish(mut self) -> SdkResult<()> {
-        self.flush_encoder()
+    /// Logs the frames the encoder still holds; returns the samples logged
+    /// in all.
+    pub fn finish(mut self) -> SdkResult<u64> {
+        self.flush_encoder()?;
+        Ok(self.samples)
     }
 
     fn flush_encoder(&mut self) -> SdkResult<()> {

@@ -65,7 +65,7 @@ pub struct RecordingFile {
     fallback: BTreeMap<(EntityPath, String), StreamFrames>,
 }
 
-pub(super) fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|e| e.into_inner())
 }
 

@@ -101,7 +101,7 @@ impl VideoEntry {
                     let mut follower = follower.lock().unwrap_or_else(|e| e.into_inner());
                     let _ = tx.send(
                         follower
-                            .collect_new(&super::recording_file::read(&store))
+                            .collect_new(&store.read().unwrap_or_else(|e| e.into_inner()))
                             .map_err(|e| e.to_string()),
                     );
                 });
