@@ -153,8 +153,8 @@ py_venv="${CARGO_TARGET_DIR:-$PWD/target}/py-venv"
 if [ ! -x "$py_venv/bin/python" ]; then
     python3 -m venv "$py_venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$py_venv"; }
 fi
-"$py_venv/bin/python" -c 'import numpy, pytest, av' 2>/dev/null \
-    || "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check numpy pytest av
+"$py_venv/bin/python" -c 'import numpy, pytest, av, pyarrow' 2>/dev/null \
+    || "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check numpy pytest av pyarrow
 MATURIN_PEP517_ARGS="--profile dev --features reel-decode/asm" \
     "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python
 REEL_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/reel" \

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import List, Optional, Union
+from typing import Any, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -26,6 +26,17 @@ class RecordingReader:
         `timeline` (its default if None), decoded by reel: an HxWx3 uint8
         array, or None before its first frame."""
         return self._native.frame_at(entity, float(seconds), timeline)
+
+    def frames(self, entity: str, start: float, end: float, timeline: Optional[str] = None) -> Iterator[Tuple[float, np.ndarray]]:
+        """The frames `entity` shows from `start` to `end` seconds (both
+        included), one per logged row: `(seconds, HxWx3 uint8 array)` pairs,
+        decoded in order (each frame decoded once)."""
+        return self._native.frames(entity, float(start), float(end), timeline)
+
+    def rows(self, entity: str) -> Any:
+        """The rows of `entity` as a `pyarrow.Table`, its columns sharing
+        reel's Arrow buffers (the Arrow C data interface: no copy)."""
+        return self._native.rows(entity)
 
 
 def open(path: Union[str, "os.PathLike[str]"]) -> RecordingReader:

@@ -66,6 +66,18 @@ def test_video_stream_from_pyav_packets(tmp_path, reel_bin, ffmpeg):
     # The picture really moves: consecutive frames differ.
     assert psnr(recording.frame_at("/video_stream", 0.001), expected[30]) < 30
 
+    # A training loader's read: every frame of the first second, in order.
+    frames = list(recording.frames("/video_stream", 0.0, 1.0))
+    assert [round(t * 30) for t, _ in frames] == list(range(31))
+    for i, (_, frame) in enumerate(frames):
+        assert psnr(frame, expected[i]) >= 45, f"frame {i}"
+
+    # The rows as a pyarrow Table: one per sample plus the static codec row.
+    table = recording.rows("/video_stream")
+    assert table.num_rows == FRAMES + 1
+    samples = [s for s in table.column("VideoStream:sample").to_pylist() if s is not None]
+    assert len(samples) == FRAMES and all(len(s) > 0 for s in samples)
+
 
 def test_asset_video_with_frame_references_sent_as_columns(tmp_path, reel_bin, ffmpeg):
     # As Rerun's video_auto_frames example: the file as an asset, its frame
@@ -105,6 +117,12 @@ def test_asset_video_with_frame_references_sent_as_columns(tmp_path, reel_bin, f
     for i in (0, 17, len(pts) - 1):
         got = recording.frame_at("/video", pts[i] / 1e9, timeline="video_time")
         assert psnr(got, expected[i]) >= 45, f"frame {i}: {psnr(got, expected[i]):.1f} dB"
+    # Iterating through the frame references.
+    frames = list(recording.frames("/video", 0.0, 0.5, timeline="video_time"))
+    assert len(frames) == 16
+    for i, (t, frame) in enumerate(frames):
+        assert abs(t - pts[i] / 1e9) < 1e-6
+        assert psnr(frame, expected[i]) >= 45, f"frame {i}"
     assert asset_bytes > 0
 
 

@@ -22,6 +22,7 @@ use pyo3::prelude::*;
 fn _reel(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<recording::Recording>()?;
     m.add_class::<reading::Reader>()?;
+    m.add_class::<reading::FrameIter>()?;
     m.add_class::<recording::VideoEncoder>()?;
     m.add_function(wrap_pyfunction!(recording::frame_timestamps_nanos, m)?)?;
     m.add_function(wrap_pyfunction!(recording::compress_jpeg, m)?)?;
