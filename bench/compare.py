@@ -30,6 +30,13 @@ except Exception as e:  # the Rerun column is skipped, with the reason
     RERUN = False
     RERUN_WHY = f"{type(e).__name__}: {e}"
 
+try:  # reel's Python SDK (python/, installed by compare.sh): the same Python code
+    import reel as reel_py
+    REEL_PY = True
+except Exception as e:
+    REEL_PY = False
+    REEL_PY_WHY = f"{type(e).__name__}: {e}"
+
 results = {}  # (workload, tool) -> list of (seconds, bytes)
 notes = {}
 
@@ -86,7 +93,8 @@ h264_nob = work / "h264_640x480_600_nob.mp4"
 h264_nob_720 = work / "h264_720p30_60s_gop60_nob.mp4"
 av1_720 = work / "av1_720p30_60s_gop60.mp4"
 
-if RERUN:
+if RERUN or REEL_PY:
+    import numpy as np
     frames = np.fromfile(frames_path, dtype=np.uint8).reshape(N, H, W, 3)
 
 for rep in range(REPEATS):
@@ -102,9 +110,14 @@ for rep in range(REPEATS):
     assert r["count"] == N
     record("3a VideoStream logging (pre-encoded H.264)", "reel", r["seconds"], r["bytes"])
 
-    if RERUN:
+    # The Python workloads, written once against Rerun's API and run with
+    # `import rerun as rr` and with `import reel as rr`.
+    python_sdks = ([("Rerun", rr)] if RERUN else []) + ([("reel (Python)", reel_py)] if REEL_PY else [])
+    for tool, sdk in python_sdks:
+        suffix = "rrd" if tool == "Rerun" else "reel"
+
         def rr_log(path, fn):
-            rec = rr.RecordingStream("bench")
+            rec = sdk.RecordingStream("bench")
             rec.save(str(path))
             t = time.perf_counter()
             fn(rec)
@@ -115,19 +128,21 @@ for rep in range(REPEATS):
         def log_images(rec):
             for i in range(N):
                 rec.set_time("frame", sequence=i)
-                rec.log("camera", rr.Image(frames[i]))
+                rec.log("camera", sdk.Image(frames[i]))
 
         def log_jpeg(rec):
             for i in range(N):
                 rec.set_time("frame", sequence=i)
-                rec.log("camera", rr.Image(frames[i]).compress(jpeg_quality=75))
+                rec.log("camera", sdk.Image(frames[i]).compress(jpeg_quality=75))
 
-        p = work / "rerun_image.rrd"
-        record("1 Image", "Rerun", rr_log(p, log_images), p.stat().st_size)
+        p = work / f"py_image.{suffix}"
+        record("1 Image", tool, rr_log(p, log_images), p.stat().st_size)
         if rep == 0:
-            assert rrd_rows(p, "Image") == N
-        p = work / "rerun_jpeg.rrd"
-        record("2 JPEG q75", "Rerun", rr_log(p, log_jpeg), p.stat().st_size)
+            assert (rrd_rows(p, "Image") if tool == "Rerun" else reel_rows(p)) == N
+        p = work / f"py_jpeg.{suffix}"
+        record("2 JPEG q75", tool, rr_log(p, log_jpeg), p.stat().st_size)
+        if rep == 0 and tool != "Rerun":
+            assert reel_rows(p) == N
 
         # 3a: the same pre-encoded samples (Annex B via PyAV's bitstream filter).
         samples = []
@@ -138,13 +153,17 @@ for rep in range(REPEATS):
                     samples.append(bytes(out_pkt))
 
         def log_stream(rec):
-            rec.log("camera", rr.VideoStream(codec=rr.VideoCodec.H264), static=True)
+            rec.log("camera", sdk.VideoStream(codec=sdk.VideoCodec.H264), static=True)
             for i, s in enumerate(samples):
                 rec.set_time("frame", sequence=i)
-                rec.log("camera", rr.VideoStream.from_fields(sample=s))
+                rec.log("camera", sdk.VideoStream.from_fields(sample=s))
 
-        p = work / "rerun_stream.rrd"
-        record("3a VideoStream logging (pre-encoded H.264)", "Rerun", rr_log(p, log_stream), p.stat().st_size)
+        p = work / f"py_stream.{suffix}"
+        record("3a VideoStream logging (pre-encoded H.264)", tool, rr_log(p, log_stream), p.stat().st_size)
+        if tool != "Rerun":
+            if rep == 0:
+                assert reel_rows(p) == N, f"{tool} 3a: rows"
+            continue  # 3b and the rest are Rerun's Python against reel's Rust
 
         # 3b: encode + log, as in Rerun's video_stream_synthetic (PyAV libx264).
         def encode_log(rec):
@@ -271,12 +290,27 @@ for w in workloads:
         continue
     reel_med = statistics.median(s for s, _ in reel_runs)
     for (w2, tool), runs in results.items():
-        if w2 == w and tool != "reel":
+        if w2 == w and tool not in ("reel", "reel (Python)"):
             med = statistics.median(s for s, _ in runs)
             if med < reel_med:
                 slower.append(f"- **{w}**: {tool} took {fmt_s(med)}, reel {fmt_s(reel_med)} ({reel_med / med:.2f}x slower).")
 slower_md = "\n".join(slower) if slower else "- none in this run."
 print("\nWhere reel is slower:\n" + slower_md)
+
+# The same Python code, `import reel as rr` against `import rerun as rr`.
+python_lines = []
+for w in workloads:
+    ours, theirs = results.get((w, "reel (Python)")), results.get((w, "Rerun"))
+    if ours and theirs:
+        a = statistics.median(s for s, _ in ours)
+        b = statistics.median(s for s, _ in theirs)
+        per_frame = f"{a / N * 1e3:.2f} vs {b / N * 1e3:.2f} ms per frame"
+        sizes = f"{ours[-1][1] / 1e6:.1f} vs {theirs[-1][1] / 1e6:.1f} MB"
+        verdict = f"reel {b / a:.2f}x faster" if a < b else f"**Rerun {a / b:.2f}x faster**"
+        python_lines.append(f"- **{w}**: {per_frame}, {sizes} on disk: {verdict}.")
+python_md = "\n".join(python_lines) if python_lines else (
+    "- not run: " + ("; ".join(x for x in [None if RERUN else f"rerun-sdk ({RERUN_WHY})", None if REEL_PY else f"reel's Python SDK ({REEL_PY_WHY})"] if x)))
+print("\nreel's Python SDK beside Rerun's (same code):\n" + python_md)
 
 machine = f"{platform.machine()}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, {platform.platform()}"
 why = "" if RERUN else f"\n\n**Rerun column skipped**: could not import rerun-sdk 0.41 ({RERUN_WHY}).\n"
@@ -294,6 +328,14 @@ than reel). Inputs: {N} frames of 640x480 RGB8 (reel's synthetic pattern),
 ## Where reel is slower
 
 {slower_md}
+
+## reel's Python SDK beside Rerun's
+
+The workloads 1, 2 and 3a in Python, the same code run with `import reel as
+rr` (the `reel (Python)` rows; `python/`, built with `pip install ./python`)
+and with `import rerun as rr`:
+
+{python_md}
 
 ## Notes
 

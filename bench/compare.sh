@@ -22,6 +22,15 @@ if [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"; then
     fi
 fi
 
+# reel's Python SDK into the same venv: the Python workloads run with
+# `import reel as rr` beside `import rerun as rr` (release build, the
+# features of the reel binary below).
+if [ "$PY" != python3 ]; then
+    MATURIN_PEP517_ARGS="$(command -v nasm >/dev/null && echo --features reel-decode/asm)" \
+        "$PY" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python \
+        || echo "note: could not build reel's Python SDK (pip install ./python); its column is skipped" >&2
+fi
+
 FEATURES=()
 # AV1 decodes with FFmpeg's libavcodec (its libdav1d), installed here.
 command -v nasm >/dev/null && FEATURES+=(reel-cli/asm)
