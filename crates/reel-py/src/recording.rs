@@ -2,13 +2,42 @@
 
 use std::path::PathBuf;
 
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+use arrow_buffer::Buffer;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 use reel_sdk::{
     AssetVideo, AssetVideoExt, EncodedImage, EntityPath, Image, RecordingStream,
     RecordingStreamBuilder, TimeCell, VideoCodec, VideoFrameReference, VideoStream,
 };
+use reel_types::Blob;
 use reel_types::{Archetype, ImageFormat, PixelLayout, TimeColumn, TimeType};
+
+/// Keeps a Python `bytes` object alive for as long as reel's buffer over
+/// its contents (a chunk waiting in the batcher, say). `bytes` never
+/// change, so sharing them is safe; dropping the last reference without
+/// the GIL is deferred by PyO3 to the next time it is held.
+struct PyBytesOwner(#[allow(dead_code)] Py<PyBytes>);
+
+// The owner is never read, only dropped (which PyO3 defers to a thread
+// holding the GIL): no state of it can be seen half-changed after a panic.
+impl std::panic::RefUnwindSafe for PyBytesOwner {}
+
+/// reel's `Blob` over the contents of `bytes`, without copying them.
+fn blob_of(bytes: &Bound<'_, PyBytes>) -> Blob {
+    let data = bytes.as_bytes();
+    let Some(ptr) = NonNull::new(data.as_ptr().cast_mut()) else {
+        return Blob::from(Vec::new());
+    };
+    let owner = Arc::new(PyBytesOwner(bytes.clone().unbind()));
+    // SAFETY: `ptr` points at `data.len()` bytes of an immutable `bytes`
+    // object that `owner` keeps alive as long as the buffer exists.
+    let buffer = unsafe { Buffer::from_custom_allocation(ptr, data.len(), owner) };
+    Blob::from_buffer(buffer)
+}
 
 fn value_err(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
@@ -110,7 +139,7 @@ impl Recording {
         &self,
         py: Python<'_>,
         entity: &str,
-        data: &[u8],
+        data: &Bound<'_, PyBytes>,
         width: u32,
         height: u32,
         layout: &str,
@@ -122,7 +151,7 @@ impl Recording {
             height,
             layout,
         };
-        let image = Image::try_new(data.to_vec(), format)
+        let image = Image::try_new(blob_of(data), format)
             .map_err(|e| value_err(format!("{entity}: {e}")))?;
         self.log_any(py, entity, image, is_static)
     }
@@ -133,13 +162,13 @@ impl Recording {
         &self,
         py: Python<'_>,
         entity: &str,
-        contents: &[u8],
+        contents: &Bound<'_, PyBytes>,
         media_type: Option<&str>,
         is_static: bool,
     ) -> PyResult<()> {
         let image = match media_type {
-            Some(m) => EncodedImage::from_bytes_with_media_type(contents.to_vec(), m),
-            None => EncodedImage::from_bytes(contents.to_vec()),
+            Some(m) => EncodedImage::from_bytes_with_media_type(blob_of(contents), m),
+            None => EncodedImage::from_bytes(blob_of(contents)),
         }
         .map_err(|e| value_err(format!("{entity}: {e}")))?;
         self.log_any(py, entity, image, is_static)
@@ -185,7 +214,7 @@ impl Recording {
         py: Python<'_>,
         entity: &str,
         codec: Option<&str>,
-        sample: Option<&[u8]>,
+        sample: Option<Bound<'_, PyBytes>>,
         is_keyframe: Option<bool>,
         pts_ns: Option<i64>,
         dts_ns: Option<i64>,
@@ -195,8 +224,9 @@ impl Recording {
             .map(VideoCodec::from_name)
             .transpose()
             .map_err(value_err)?;
+        let has_sample = sample.is_some();
         let mut row = match (sample, codec) {
-            (Some(s), _) => VideoStream::from_sample(s.to_vec())
+            (Some(s), _) => VideoStream::from_sample(blob_of(&s))
                 .map_err(|e| value_err(format!("{entity}: {e}")))?,
             (None, Some(c)) => VideoStream::new(c),
             (None, None) => {
@@ -205,7 +235,7 @@ impl Recording {
                 )));
             }
         };
-        if let (Some(c), Some(_)) = (codec, sample) {
+        if let (Some(c), true) = (codec, has_sample) {
             row = row.with_codec(c);
         }
         if let Some(k) = is_keyframe {
