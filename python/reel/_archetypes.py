@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 import os
-from typing import Any, Optional, Union
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
@@ -149,11 +149,17 @@ class Image:
         rec.log_image(path, self._data.tobytes(), self._width, self._height, self._layout, static)
 
     def compress(self, jpeg_quality: int = 95) -> "EncodedImage":
-        """This image as a JPEG `EncodedImage` (RGB, RGBA, BGR or gray, 8-bit)."""
+        """This image as a JPEG `EncodedImage` (RGB, RGBA, BGR or gray, 8-bit).
+
+        The JPEG is made when it is first needed: logged, it is compressed
+        on reel's pool of worker threads (the row keeps its place and time),
+        so logging goes on while earlier frames compress."""
         if not 1 <= int(jpeg_quality) <= 100:
             raise ValueError(f"jpeg_quality must be 1..100, got {jpeg_quality}")
-        jpeg = _reel.compress_jpeg(self._data.tobytes(), self._width, self._height, self._layout, int(jpeg_quality))
-        return EncodedImage(contents=jpeg, media_type="image/jpeg")
+        if not self._layout.endswith("_U8"):
+            raise ValueError(f"compress takes 8-bit RGB, RGBA, BGR, BGRA or gray images, not {self._layout}")
+        # The pixels as they are now: the caller may reuse the array.
+        return EncodedImage._of_pixels((self._data.tobytes(), self._width, self._height, self._layout), int(jpeg_quality))
 
 
 def _as_bytes(value: Any) -> bytes:
@@ -181,11 +187,33 @@ class EncodedImage:
     """An encoded image (JPEG, PNG) from a file or bytes."""
 
     def __init__(self, *, path: Optional[PathLike] = None, contents: Any = None, media_type: Optional[str] = None, opacity: Optional[float] = None, draw_order: Optional[float] = None) -> None:
-        self._contents = _contents(path, contents, "EncodedImage")
+        self._contents: Optional[bytes] = _contents(path, contents, "EncodedImage")
         self._media_type = media_type
+        self._pixels: Optional[Tuple[Tuple[bytes, int, int, str], int]] = None
+
+    @classmethod
+    def _of_pixels(cls, pixels: Tuple[bytes, int, int, str], quality: int) -> "EncodedImage":
+        """A JPEG of (bytes, width, height, layout), compressed when first
+        needed (`Image.compress`)."""
+        encoded = cls.__new__(cls)
+        encoded._contents, encoded._media_type, encoded._pixels = None, "image/jpeg", (pixels, quality)
+        return encoded
+
+    @property
+    def contents(self) -> bytes:
+        """The encoded bytes."""
+        if self._contents is None and self._pixels is not None:
+            (data, width, height, layout), quality = self._pixels
+            self._contents = _reel.compress_jpeg(data, width, height, layout, quality)
+        assert self._contents is not None
+        return self._contents
 
     def _log(self, rec: "_reel.Recording", path: str, static: bool) -> None:
-        rec.log_encoded_image(path, self._contents, self._media_type, static)
+        if self._contents is None and self._pixels is not None:
+            (data, width, height, layout), quality = self._pixels
+            rec.log_compressed(path, data, width, height, layout, quality, static)
+        else:
+            rec.log_encoded_image(path, self.contents, self._media_type, static)
 
 
 class AssetVideo:

@@ -22,6 +22,10 @@ def test_images_of_several_dtypes_and_a_compressed_jpeg(tmp_path, reel_bin):
         rr.log("image/nv12", rr.Image(bytes=bytes(64 * 48 * 3 // 2), width=64, height=48, pixel_format=rr.PixelFormat.NV12))
         rr.log("image/jpeg", rr.Image(rgb).compress(jpeg_quality=75))
     rr.get_global_data_recording().disconnect()
+    # compress() made lazily and on the worker pool gives the same JPEG as at once.
+    lazy = rr.Image(rgb).compress(jpeg_quality=75)
+    eager = rr._reel.compress_jpeg(np.ascontiguousarray(rgb).tobytes(), 64, 48, "RGB_U8", 75)
+    assert lazy.contents == eager and eager[:2] == b"\xff\xd8"
     printed = run(reel_bin, "print", str(tmp_path / "images.reel"))
     for entity, shown in [
         ("/image/rgb", "Image 64x48 RGB8 (9216 B)"),

@@ -156,6 +156,42 @@ impl Recording {
         self.log_any(py, entity, image, is_static)
     }
 
+    /// A JPEG `EncodedImage` of raw pixels, compressed on reel's pool of
+    /// worker threads (the row keeps its place and its time); the call
+    /// returns once the job is queued. Static rows are compressed here.
+    #[pyo3(signature = (entity, data, width, height, layout, quality, is_static=false))]
+    #[allow(clippy::too_many_arguments)] // the Python signature's keywords
+    fn log_compressed(
+        &self,
+        py: Python<'_>,
+        entity: &str,
+        data: &Bound<'_, PyBytes>,
+        width: u32,
+        height: u32,
+        layout: &str,
+        quality: u8,
+        is_static: bool,
+    ) -> PyResult<()> {
+        let layout = PixelLayout::from_storage_name(layout).map_err(value_err)?;
+        let format = ImageFormat {
+            width,
+            height,
+            layout,
+        };
+        let image = Image::try_new(blob_of(data), format)
+            .map_err(|e| value_err(format!("{entity}: {e}")))?;
+        if is_static {
+            let jpeg = py
+                .detach(|| reel_sdk::compress_jpeg(&image, quality))
+                .map_err(|e| value_err(format!("{entity}: {e}")))?;
+            return self.log_any(py, entity, jpeg, true);
+        }
+        let stream = self.stream()?;
+        EntityPath::parse(entity).map_err(value_err)?;
+        py.detach(|| stream.log_compressed(entity, &image, quality))
+            .map_err(|e| value_err(format!("{entity}: {e}")))
+    }
+
     /// An `EncodedImage` (JPEG, PNG): its bytes and, if known, media type.
     #[pyo3(signature = (entity, contents, media_type=None, is_static=false))]
     fn log_encoded_image(
