@@ -297,6 +297,16 @@ class VideoStream:
         self._dts_ns = dts_ns
 
     @classmethod
+    def columns(cls, *, codec: Any = None, sample: Any = None) -> "_VideoStreamColumns":
+        """Columns of samples, one row each, for `rr.send_columns` (log the
+        codec once, statically, with `VideoStream(codec=...)`)."""
+        if codec is not None:
+            raise NotImplementedError("send_columns with codec= is not built yet; log VideoStream(codec=...) statically")
+        if sample is None:
+            raise ValueError("VideoStream.columns needs sample=")
+        return _VideoStreamColumns([_as_bytes(s) for s in sample])
+
+    @classmethod
     def from_fields(cls, *, codec: Optional[Union[VideoCodec, str]] = None, sample: Any = None, clear_unset: bool = False, **kwargs: Any) -> "VideoStream":
         """Rerun's partial update: the fields given."""
         return cls(codec, sample=sample, **kwargs)
@@ -304,3 +314,13 @@ class VideoStream:
     def _log(self, rec: "_reel.Recording", path: str, static: bool) -> None:
         codec = None if self._codec is None else self._codec.value
         rec.log_video_stream(path, codec, self._sample, self._is_keyframe, self._pts_ns, self._dts_ns, static)
+
+
+class _VideoStreamColumns:
+    """`VideoStream` sample columns waiting for `send_columns`."""
+
+    def __init__(self, samples: list) -> None:
+        self._samples = samples
+
+    def _send(self, rec: "_reel.Recording", path: str, indexes: list) -> None:
+        rec.send_video_samples(path, indexes, self._samples)

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import warnings
 from typing import Any, Iterable, Optional, Union
 
 import numpy as np
@@ -33,7 +32,9 @@ class RecordingStream:
         self.application_id = application_id
         self.recording_id = recording_id
         self._native: Optional[_reel.Recording] = None
-        self._warned = False
+        # What was logged before there was a file: written to the first
+        # one `save`/`spawn` opens, in order, as Rerun does.
+        self._pending: list = []
         if spawn:
             self.spawn()
 
@@ -42,6 +43,9 @@ class RecordingStream:
         if self._native is not None:
             self._native.close()
         self._native = _reel.Recording(self.application_id, os.fspath(path))
+        pending, self._pending = self._pending, []
+        for op in pending:
+            op(self._native)
 
     def spawn(self) -> str:
         """Shows the recording live: until reel streams over the network, it
@@ -72,54 +76,48 @@ class RecordingStream:
         given = [v is not None for v in (sequence, duration, timestamp)]
         if sum(given) != 1:
             raise ValueError("set_time takes exactly one of sequence=, duration= or timestamp=")
-        native = self._sink()
-        if native is None:
-            return
         if sequence is not None:
             if isinstance(sequence, bool) or not isinstance(sequence, int) and not hasattr(sequence, "__index__"):
                 raise TypeError(f"sequence= takes an integer, not {type(sequence).__name__}")
-            native.set_time(timeline, "sequence", int(sequence))
+            kind, value = "sequence", int(sequence)
         elif duration is not None:
-            native.set_time(timeline, "duration", duration_ns(duration))
+            kind, value = "duration", duration_ns(duration)
         else:
-            native.set_time(timeline, "timestamp", timestamp_ns(timestamp))
+            kind, value = "timestamp", timestamp_ns(timestamp)
+        self._apply(lambda native: native.set_time(timeline, kind, value))
 
     def disable_timeline(self, timeline: str) -> None:
         """Stops stamping rows with `timeline`."""
-        native = self._sink()
-        if native is not None:
-            native.disable_timeline(timeline)
+        self._apply(lambda native: native.disable_timeline(timeline))
 
     def reset_time(self) -> None:
         """Clears this thread's time."""
-        native = self._sink()
-        if native is not None:
-            native.reset_time()
+        self._apply(lambda native: native.reset_time())
 
     def log(self, entity_path: EntityPath, entity: Any, *extra: Any, static: bool = False, strict: Optional[bool] = None) -> None:
         """Logs an archetype at `entity_path` at this thread's time (or as
         static data, valid at all times)."""
-        native = self._sink()
-        if native is None:
-            return
         path = _path(entity_path)
-        for archetype in (entity, *extra):
-            log_to = getattr(archetype, "_log", None)
-            if log_to is None:
+        archetypes = (entity, *extra)
+        for archetype in archetypes:
+            if getattr(archetype, "_log", None) is None:
                 raise TypeError(f"{path}: cannot log a {type(archetype).__name__}; log an archetype such as rr.Image or rr.VideoStream")
-            log_to(native, path, bool(static))
+
+        def log_all(native: _reel.Recording) -> None:
+            for archetype in archetypes:
+                archetype._log(native, path, bool(static))
+
+        self._apply(log_all)
 
     def send_columns(self, entity_path: EntityPath, indexes: Iterable["TimeColumn"], columns: Any, strict: Optional[bool] = None) -> None:
         """Many rows at once: one per value of the index columns, with the
         values of `columns` (e.g. `VideoFrameReference.columns_nanos(ts)`);
         this thread's time is not used."""
-        native = self._sink()
-        if native is None:
-            return
         send = getattr(columns, "_send", None)
         if send is None:
             raise TypeError(f"send_columns takes columns such as rr.VideoFrameReference.columns_nanos(...), not {type(columns).__name__}")
-        send(native, _path(entity_path), [c._native() for c in indexes])
+        path, index_columns = _path(entity_path), [c._native() for c in indexes]
+        self._apply(lambda native: send(native, path, index_columns))
 
     def flush(self, blocking: bool = True) -> None:
         """Writes what is buffered to the file."""
@@ -132,11 +130,12 @@ class RecordingStream:
             self._native.close()
             self._native = None
 
-    def _sink(self) -> Optional[_reel.Recording]:
-        if self._native is None and not self._warned:
-            self._warned = True
-            warnings.warn(f"recording {self.application_id!r} has no file yet: call save(path) first; rows logged before are dropped", stacklevel=3)
-        return self._native
+    def _apply(self, op: Any) -> None:
+        """Runs `op` on the file's recording, or keeps it for the first file."""
+        if self._native is None:
+            self._pending.append(op)
+        else:
+            op(self._native)
 
     def __del__(self) -> None:
         try:
@@ -186,7 +185,7 @@ class VideoEncoder:
 
     def __init__(self, entity_path: EntityPath, *, codec: str = "h264", quality: int = 75, keyframe_interval: int = 60, fps: float = 30.0, bitrate: Optional[int] = None, recording: Optional[RecordingStream] = None) -> None:
         rec = _current(recording)
-        native = rec._sink()
+        native = rec._native
         if native is None:
             raise RuntimeError(f"recording {rec.application_id!r} has no file yet: call save(path) first")
         if not 1 <= int(quality) <= 100:

@@ -96,3 +96,16 @@ def test_spawn_opens_the_viewer_on_a_followed_file(tmp_path, monkeypatch, reel_b
         time.sleep(0.05)
     assert argv_file.read_text().split() == ["view", "--follow", str(path)]
     assert "rows: 1 (0 static)" in run(reel_bin, "info", str(path))
+
+
+def test_rows_logged_before_save_reach_the_file(tmp_path, reel_bin):
+    # Rerun buffers what is logged before a sink exists; so does reel.
+    rec = rr.RecordingStream("early")
+    rec.set_time("frame", sequence=0)
+    rec.log("image", rr.Image(synthetic(0, 64, 48)))
+    rec.save(tmp_path / "early.reel")
+    rec.set_time("frame", sequence=1)
+    rec.log("image", rr.Image(synthetic(1, 64, 48)))
+    rec.disconnect()
+    printed = run(reel_bin, "print", str(tmp_path / "early.reel"))
+    assert "frame=#0" in printed and "frame=#1" in printed, printed

@@ -178,3 +178,34 @@ def test_video_encoder_logs_a_stream_from_numpy_frames(tmp_path, reel_bin, ffmpe
         assert psnr(got, frames[i]) >= 30, f"frame {i}: {psnr(got, frames[i]):.1f} dB"  # lossy, but the picture
     with pytest.raises(RuntimeError, match="finished"):
         encoder.encode(frames[0])
+
+
+def test_video_stream_samples_sent_as_columns(tmp_path, reel_bin, ffmpeg):
+    # As Rerun's docs batch a stream: the samples and their times as columns.
+    mp4 = tmp_path / "clip.mp4"
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-t", "2",
+         "-c:v", "libx264", "-bf", "0", "-pix_fmt", "yuv420p", str(mp4)],
+        check=True,
+    )
+    samples, times = [], []
+    with av.open(str(mp4)) as c:
+        bsf = av.BitStreamFilterContext("h264_mp4toannexb", c.streams.video[0])
+        for pkt in c.demux(c.streams.video[0]):
+            for p in bsf.filter(pkt):
+                if p.pts is not None:
+                    samples.append(bytes(p))
+                    times.append(float(p.pts * p.time_base))
+    rr.init("rerun_example_video_stream_columns")
+    rr.save(tmp_path / "cols.reel")
+    rr.log("video", rr.VideoStream(codec=rr.VideoCodec.H264), static=True)
+    rr.send_columns("video", indexes=[rr.TimeColumn("time", duration=times)], columns=rr.VideoStream.columns(sample=samples))
+    rr.get_global_data_recording().disconnect()
+    assert f"rows: {len(samples) + 1} (1 static)" in run(reel_bin, "info", str(tmp_path / "cols.reel"))
+    out = tmp_path / "cols.mp4"
+    run(reel_bin, "export-mp4", str(tmp_path / "cols.reel"), "--entity", "/video", "--out", str(out))
+    expected = decode_all(str(mp4), 320, 240)
+    assert len(decode_all(str(out), 320, 240)) == len(expected) == len(samples)
+    recording = rr.open(tmp_path / "cols.reel")
+    for i in (0, 31, len(samples) - 1):
+        assert psnr(recording.frame_at("/video", times[i] + 0.001), expected[i]) >= 45

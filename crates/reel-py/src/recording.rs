@@ -64,6 +64,37 @@ impl Recording {
         })
     }
 
+    /// Rows at once: `n` values in each index and component column.
+    fn send(
+        &self,
+        py: Python<'_>,
+        entity: &str,
+        indexes: Vec<(String, String, Vec<i64>)>,
+        n: usize,
+        components: Vec<reel_types::ComponentColumn>,
+    ) -> PyResult<()> {
+        let stream = self.stream()?;
+        EntityPath::parse(entity).map_err(value_err)?;
+        let mut columns = Vec::new();
+        for (name, kind, values) in indexes {
+            if values.len() != n {
+                return Err(value_err(format!(
+                    "{entity}: index {name} has {} values, the columns {n}",
+                    values.len()
+                )));
+            }
+            let typ = match kind.as_str() {
+                "sequence" => TimeType::Sequence,
+                "duration" => TimeType::DurationNs,
+                "timestamp" => TimeType::TimestampNs,
+                other => return Err(value_err(format!("unknown time kind {other:?}"))),
+            };
+            columns.push(TimeColumn::new(name, typ, values).map_err(value_err)?);
+        }
+        py.detach(|| stream.send_columns(entity, columns, components))
+            .map_err(|e| runtime_err(format!("{entity}: {e}")))
+    }
+
     /// Logs `archetype` at `entity` with the GIL released.
     fn log_any<A: Archetype + Send + Sync>(
         &self,
@@ -297,28 +328,22 @@ impl Recording {
         indexes: Vec<(String, String, Vec<i64>)>,
         timestamps_ns: Vec<i64>,
     ) -> PyResult<()> {
-        let stream = self.stream()?;
-        EntityPath::parse(entity).map_err(value_err)?;
-        let mut columns = Vec::new();
-        for (name, kind, values) in indexes {
-            if values.len() != timestamps_ns.len() {
-                return Err(value_err(format!(
-                    "{entity}: index {name} has {} values, the column {}",
-                    values.len(),
-                    timestamps_ns.len()
-                )));
-            }
-            let typ = match kind.as_str() {
-                "sequence" => TimeType::Sequence,
-                "duration" => TimeType::DurationNs,
-                "timestamp" => TimeType::TimestampNs,
-                other => return Err(value_err(format!("unknown time kind {other:?}"))),
-            };
-            columns.push(TimeColumn::new(name, typ, values).map_err(value_err)?);
-        }
-        let components = VideoFrameReference::columns_from_nanos(&timestamps_ns);
-        py.detach(|| stream.send_columns(entity, columns, components))
-            .map_err(|e| runtime_err(format!("{entity}: {e}")))
+        let columns = VideoFrameReference::columns_from_nanos(&timestamps_ns);
+        self.send(py, entity, indexes, timestamps_ns.len(), columns)
+    }
+
+    /// `VideoStream` rows, one per sample, at the times of `indexes`:
+    /// `rr.send_columns` with `VideoStream.columns(sample=...)`.
+    fn send_video_samples(
+        &self,
+        py: Python<'_>,
+        entity: &str,
+        indexes: Vec<(String, String, Vec<i64>)>,
+        samples: Vec<Bound<'_, PyBytes>>,
+    ) -> PyResult<()> {
+        let blobs: Vec<Blob> = samples.iter().map(blob_of).collect();
+        let columns = VideoStream::columns_from_samples(&blobs);
+        self.send(py, entity, indexes, blobs.len(), columns)
     }
 
     /// Writes what is buffered to the file.

@@ -281,6 +281,14 @@ impl VideoStream {
     pub const TIMESCALE: ComponentDescriptor =
         ComponentDescriptor::new("VideoStream", "media_timescale");
 
+    /// A column of samples, one row each, for `send_columns` (many rows of
+    /// a stream logged at once; the codec goes in a static row).
+    pub fn columns_from_samples(samples: &[Blob]) -> Vec<ComponentColumn> {
+        let array =
+            arrow_array::LargeBinaryArray::from_iter_values(samples.iter().map(Blob::as_slice));
+        vec![(Self::SAMPLE, std::sync::Arc::new(array))]
+    }
+
     /// Only the codec, to be logged once (statically) before the samples.
     pub fn new(codec: VideoCodec) -> Self {
         Self {
