@@ -13,8 +13,9 @@
 #     for the web
 #   - pyarrow (from PyPI, into a venv under target/) for the independent
 #     reader of the recording format (tests/python/read_reel.py)
-#   - for the Python SDK's tests: numpy, pytest, PyAV and maturin (from
-#     PyPI, into target/py-venv), which builds `pip install ./python`
+#   - for the Python SDK's tests: numpy, pytest, PyAV, pyarrow, rerun-sdk
+#     0.41 (the parity test) and maturin (from PyPI, into target/py-venv),
+#     which builds `pip install ./python`
 #   - third-party test media shipped inside crates.io packages (cros-codecs,
 #     matroska-demuxer, shiguredo_mp4), fetched with `cargo fetch`; not committed
 set -euo pipefail
@@ -153,8 +154,9 @@ py_venv="${CARGO_TARGET_DIR:-$PWD/target}/py-venv"
 if [ ! -x "$py_venv/bin/python" ]; then
     python3 -m venv "$py_venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$py_venv"; }
 fi
-"$py_venv/bin/python" -c 'import numpy, pytest, av, pyarrow' 2>/dev/null \
-    || "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check numpy pytest av pyarrow
+# rerun-sdk: the parity test logs the same code with Rerun and compares.
+"$py_venv/bin/python" -c 'import numpy, pytest, av, pyarrow, rerun' 2>/dev/null \
+    || "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check numpy pytest av pyarrow "rerun-sdk==0.41.0"
 MATURIN_PEP517_ARGS="--profile dev --features reel-decode/asm" \
     "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python
 REEL_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/reel" \

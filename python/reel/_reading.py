@@ -20,6 +20,11 @@ class RecordingReader:
         """Entity paths, sorted."""
         return self._native.entities()
 
+    def timelines(self) -> List[Tuple[str, str]]:
+        """(name, kind) of every timeline, sorted; kind is "sequence",
+        "duration" or "timestamp"."""
+        return self._native.timelines()
+
     def frame_at(self, entity: str, seconds: float, timeline: Optional[str] = None) -> Optional[np.ndarray]:
         """The frame `entity` (a VideoStream, an AssetVideo with its frame
         references, or references into a stream) shows at `seconds` on

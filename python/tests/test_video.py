@@ -59,6 +59,7 @@ def test_video_stream_from_pyav_packets(tmp_path, reel_bin, ffmpeg):
     expected = decode_all(str(mp4), 320, 240)
     recording = rr.open(tmp_path / "stream.reel")
     assert recording.entities() == ["/video_stream"]
+    assert recording.timelines() == [("time", "duration")]
     for i in (0, 1, 29, 30, 59):
         got = recording.frame_at("/video_stream", i / 30 + 0.001)
         assert got.shape == (240, 320, 3) and got.dtype == np.uint8

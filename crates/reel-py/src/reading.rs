@@ -70,6 +70,26 @@ impl Reader {
         e
     }
 
+    /// The timelines, sorted: (name, kind) with kind "sequence",
+    /// "duration" or "timestamp".
+    fn timelines(&self) -> Vec<(String, String)> {
+        let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<(String, String)> = store
+            .timelines()
+            .into_iter()
+            .map(|t| {
+                let kind = match t.typ {
+                    reel_types::TimeType::Sequence => "sequence",
+                    reel_types::TimeType::DurationNs => "duration",
+                    reel_types::TimeType::TimestampNs => "timestamp",
+                };
+                (t.name.to_string(), kind.to_owned())
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// The frame `entity` shows at `seconds` on `timeline` (its default
     /// timeline if `None`), as an `HxWx3` uint8 array; `None` before the
     /// first frame.
