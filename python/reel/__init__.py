@@ -8,6 +8,7 @@ reel's own: ``reel.open(path).frame_at(entity, seconds)`` gives the frame as
 a numpy array, decoded by reel.
 """
 
+from . import components
 from ._reel import __version__
 from ._archetypes import (
     AssetVideo,
@@ -52,6 +53,7 @@ __all__ = [
     "VideoFrameReference",
     "VideoStream",
     "__version__",
+    "components",
     "disable_timeline",
     "flush",
     "get_global_data_recording",

@@ -148,6 +148,33 @@ class Image:
     def _log(self, rec: "_reel.Recording", path: str, static: bool) -> None:
         rec.log_image(path, self._data.tobytes(), self._width, self._height, self._layout, static)
 
+    @classmethod
+    def from_fields(cls, *, buffer: Any = None, format: Any = None, opacity: Any = None, draw_order: Any = None, clear_unset: bool = False) -> Any:
+        """Rerun's partial update: a buffer with its format, or the format
+        alone (for `Image.columns` rows that follow)."""
+        if format is None:
+            raise ValueError("Image.from_fields needs format=")
+        if buffer is None:
+            return _ImageFormatRow(format)
+        if "_" in format.layout and format.layout.split("_")[0] in ColorModel.__members__:
+            model, datatype = format.layout.split("_", 1)
+            return cls(bytes=_as_bytes(buffer), width=format.width, height=format.height, color_model=model, datatype=datatype)
+        pixel = next(p for p in PixelFormat if p.value == format.layout)
+        return cls(bytes=_as_bytes(buffer), width=format.width, height=format.height, pixel_format=pixel)
+
+    @classmethod
+    def columns(cls, *, buffer: Any = None, format: Any = None, opacity: Any = None, draw_order: Any = None, magnification_filter: Any = None) -> "_ImageColumns":
+        """Columns of images, one row per buffer (an N x ... array, or a list
+        of bytes), for `rr.send_columns`; `format` defaults to the one logged
+        with `Image.from_fields(format=...)`."""
+        if buffer is None:
+            raise ValueError("Image.columns needs buffer=")
+        if isinstance(buffer, np.ndarray):
+            buffers = [row.tobytes() for row in np.ascontiguousarray(buffer).reshape(len(buffer), -1)]
+        else:
+            buffers = [_as_bytes(b) for b in buffer]
+        return _ImageColumns(buffers, None if format is None else format._native())
+
     def compress(self, jpeg_quality: int = 95) -> "EncodedImage":
         """This image as a JPEG `EncodedImage` (RGB, RGBA, BGR or gray, 8-bit).
 
@@ -324,3 +351,23 @@ class _VideoStreamColumns:
 
     def _send(self, rec: "_reel.Recording", path: str, indexes: list) -> None:
         rec.send_video_samples(path, indexes, self._samples)
+
+
+class _ImageFormatRow:
+    """`Image.from_fields(format=...)` alone: remembered for the columns that follow."""
+
+    def __init__(self, format: Any) -> None:
+        self._format = format
+
+    def _log(self, rec: "_reel.Recording", path: str, static: bool) -> None:
+        rec.set_image_format(path, self._format.width, self._format.height, self._format.layout)
+
+
+class _ImageColumns:
+    """`Image` buffer columns waiting for `send_columns`."""
+
+    def __init__(self, buffers: list, format: Any) -> None:
+        self._buffers, self._format = buffers, format
+
+    def _send(self, rec: "_reel.Recording", path: str, indexes: list) -> None:
+        rec.send_images(path, indexes, self._buffers, self._format)

@@ -109,3 +109,32 @@ def test_rows_logged_before_save_reach_the_file(tmp_path, reel_bin):
     rec.disconnect()
     printed = run(reel_bin, "print", str(tmp_path / "early.reel"))
     assert "frame=#0" in printed and "frame=#1" in printed, printed
+
+
+def test_image_columns_the_way_rerun_documents_them(tmp_path, reel_bin):
+    # Rerun's image_column_updates example: the format once, buffers as columns.
+    times = np.arange(0, 20)
+    width, height = 300, 200
+    images = np.zeros((len(times), height, width, 3), dtype=np.uint8)
+    images[:, :, :, 2] = 255
+    for t in times:
+        images[t, 50:150, (t * 10) : (t * 10 + 100), 1] = 255
+    rr.init("rerun_example_image_column_updates")
+    rr.save(tmp_path / "columns.reel")
+    fmt = rr.components.ImageFormat(width=width, height=height, color_model="RGB", channel_datatype="U8")
+    rr.log("images", rr.Image.from_fields(format=fmt), static=True)
+    rr.send_columns("images", indexes=[rr.TimeColumn("step", sequence=times)], columns=rr.Image.columns(buffer=images.reshape(len(times), -1)))
+    rr.set_time("step", sequence=20)
+    rr.log("images", rr.Image.from_fields(buffer=images[0].tobytes(), format=fmt))
+    rr.get_global_data_recording().disconnect()
+    printed = run(reel_bin, "print", "-n", "30", str(tmp_path / "columns.reel"))
+    assert printed.count("Image 300x200 RGB8 (180000 B)") == 21, printed
+    assert "step=#19" in printed
+    # A buffer of the wrong size is refused, naming the entity.
+    rec = rr.RecordingStream("columns_bad")
+    rec.save(tmp_path / "bad.reel")
+    with pytest.raises(ValueError, match="/images"):
+        rec.send_columns("/images", indexes=[rr.TimeColumn("step", sequence=[0])], columns=rr.Image.columns(buffer=[b"\0" * 10], format=fmt))
+    with pytest.raises(ValueError, match="format"):
+        rec.send_columns("/other", indexes=[rr.TimeColumn("step", sequence=[0])], columns=rr.Image.columns(buffer=[b"\0" * 10]))
+    rec.disconnect()

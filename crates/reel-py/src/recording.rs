@@ -52,6 +52,8 @@ fn runtime_err(e: impl std::fmt::Display) -> PyErr {
 pub struct Recording {
     stream: Option<RecordingStream>,
     path: PathBuf,
+    /// Image formats logged on their own, per entity (`set_image_format`).
+    formats: std::sync::Mutex<std::collections::HashMap<String, ImageFormat>>,
 }
 
 impl Recording {
@@ -128,6 +130,7 @@ impl Recording {
         Ok(Self {
             stream: Some(stream),
             path,
+            formats: Default::default(),
         })
     }
 
@@ -330,6 +333,65 @@ impl Recording {
     ) -> PyResult<()> {
         let columns = VideoFrameReference::columns_from_nanos(&timestamps_ns);
         self.send(py, entity, indexes, timestamps_ns.len(), columns)
+    }
+
+    /// Remembers the format of `entity`'s images for `send_images` without
+    /// one (Rerun logs it once, statically, with `Image.from_fields`).
+    fn set_image_format(
+        &self,
+        entity: &str,
+        width: u32,
+        height: u32,
+        layout: &str,
+    ) -> PyResult<()> {
+        let layout = PixelLayout::from_storage_name(layout).map_err(value_err)?;
+        self.formats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                entity.to_owned(),
+                ImageFormat {
+                    width,
+                    height,
+                    layout,
+                },
+            );
+        Ok(())
+    }
+
+    /// `Image` rows, one per buffer, at the times of `indexes`, in
+    /// `format` (width, height, layout) or the one remembered for `entity`.
+    #[pyo3(signature = (entity, indexes, buffers, format=None))]
+    fn send_images(
+        &self,
+        py: Python<'_>,
+        entity: &str,
+        indexes: Vec<(String, String, Vec<i64>)>,
+        buffers: Vec<Bound<'_, PyBytes>>,
+        format: Option<(u32, u32, String)>,
+    ) -> PyResult<()> {
+        let format = match format {
+            Some((width, height, layout)) => ImageFormat {
+                width,
+                height,
+                layout: PixelLayout::from_storage_name(&layout).map_err(value_err)?,
+            },
+            None => *self
+                .formats
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(entity)
+                .ok_or_else(|| {
+                    value_err(format!(
+                        "{entity}: Image.columns needs format=, or a format logged first \
+                         with rr.Image.from_fields(format=...)"
+                    ))
+                })?,
+        };
+        let blobs: Vec<Blob> = buffers.iter().map(blob_of).collect();
+        let columns =
+            Image::columns_from(&blobs, format).map_err(|e| value_err(format!("{entity}: {e}")))?;
+        self.send(py, entity, indexes, blobs.len(), columns)
     }
 
     /// `VideoStream` rows, one per sample, at the times of `indexes`:

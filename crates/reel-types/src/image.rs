@@ -345,6 +345,31 @@ impl Image {
     }
 }
 
+impl Image {
+    /// Columns of images of one `format`, one row per buffer, for
+    /// `send_columns` (each buffer's size is checked as `try_new` does).
+    pub fn columns_from(
+        buffers: &[Blob],
+        format: ImageFormat,
+    ) -> DataResult<Vec<crate::ComponentColumn>> {
+        for b in buffers {
+            Self::try_new(b.clone(), format)?;
+        }
+        let n = buffers.len();
+        let buffer =
+            arrow_array::LargeBinaryArray::from_iter_values(buffers.iter().map(Blob::as_slice));
+        let width = arrow_array::UInt32Array::from(vec![format.width; n]);
+        let height = arrow_array::UInt32Array::from(vec![format.height; n]);
+        let layout = arrow_array::StringArray::from(vec![format.layout.storage_name(); n]);
+        Ok(vec![
+            (Self::BUFFER, std::sync::Arc::new(buffer)),
+            (Self::WIDTH, std::sync::Arc::new(width)),
+            (Self::HEIGHT, std::sync::Arc::new(height)),
+            (Self::LAYOUT, std::sync::Arc::new(layout)),
+        ])
+    }
+}
+
 impl Archetype for Image {
     const NAME: &'static str = "Image";
 
