@@ -39,6 +39,34 @@ fn blob_of(bytes: &Bound<'_, PyBytes>) -> Blob {
     Blob::from_buffer(buffer)
 }
 
+/// The `Image` of `width` x `height` in `layout` (reel's storage name:
+/// "RGB_U8", "NV12", …) over `data`, its size checked; errors name `entity`.
+fn image_of(
+    entity: &str,
+    data: &Bound<'_, PyBytes>,
+    width: u32,
+    height: u32,
+    layout: &str,
+) -> PyResult<Image> {
+    let layout = PixelLayout::from_storage_name(layout).map_err(value_err)?;
+    let format = ImageFormat {
+        width,
+        height,
+        layout,
+    };
+    Image::try_new(blob_of(data), format).map_err(|e| value_err(format!("{entity}: {e}")))
+}
+
+/// The time type Python names "sequence", "duration" or "timestamp".
+fn time_type(kind: &str) -> PyResult<TimeType> {
+    match kind {
+        "sequence" => Ok(TimeType::Sequence),
+        "duration" => Ok(TimeType::DurationNs),
+        "timestamp" => Ok(TimeType::TimestampNs),
+        other => Err(value_err(format!("unknown time kind {other:?}"))),
+    }
+}
+
 fn value_err(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
@@ -85,13 +113,7 @@ impl Recording {
                     values.len()
                 )));
             }
-            let typ = match kind.as_str() {
-                "sequence" => TimeType::Sequence,
-                "duration" => TimeType::DurationNs,
-                "timestamp" => TimeType::TimestampNs,
-                other => return Err(value_err(format!("unknown time kind {other:?}"))),
-            };
-            columns.push(TimeColumn::new(name, typ, values).map_err(value_err)?);
+            columns.push(TimeColumn::new(name, time_type(&kind)?, values).map_err(value_err)?);
         }
         py.detach(|| stream.send_columns(entity, columns, components))
             .map_err(|e| runtime_err(format!("{entity}: {e}")))
@@ -143,11 +165,10 @@ impl Recording {
     /// Sets this thread's time: `kind` is "sequence", "duration" or
     /// "timestamp" (the last two in nanoseconds).
     fn set_time(&self, timeline: &str, kind: &str, value: i64) -> PyResult<()> {
-        let cell = match kind {
-            "sequence" => TimeCell::sequence(value),
-            "duration" => TimeCell::duration_nanos(value),
-            "timestamp" => TimeCell::timestamp_nanos(value),
-            other => return Err(value_err(format!("unknown time kind {other:?}"))),
+        let cell = match time_type(kind)? {
+            TimeType::Sequence => TimeCell::sequence(value),
+            TimeType::DurationNs => TimeCell::duration_nanos(value),
+            TimeType::TimestampNs => TimeCell::timestamp_nanos(value),
         };
         self.stream()?.set_time(timeline, cell);
         Ok(())
@@ -179,14 +200,7 @@ impl Recording {
         layout: &str,
         is_static: bool,
     ) -> PyResult<()> {
-        let layout = PixelLayout::from_storage_name(layout).map_err(value_err)?;
-        let format = ImageFormat {
-            width,
-            height,
-            layout,
-        };
-        let image = Image::try_new(blob_of(data), format)
-            .map_err(|e| value_err(format!("{entity}: {e}")))?;
+        let image = image_of(entity, data, width, height, layout)?;
         self.log_any(py, entity, image, is_static)
     }
 
@@ -206,14 +220,7 @@ impl Recording {
         quality: u8,
         is_static: bool,
     ) -> PyResult<()> {
-        let layout = PixelLayout::from_storage_name(layout).map_err(value_err)?;
-        let format = ImageFormat {
-            width,
-            height,
-            layout,
-        };
-        let image = Image::try_new(blob_of(data), format)
-            .map_err(|e| value_err(format!("{entity}: {e}")))?;
+        let image = image_of(entity, data, width, height, layout)?;
         if is_static {
             let jpeg = py
                 .detach(|| reel_sdk::compress_jpeg(&image, quality))
@@ -453,26 +460,17 @@ pub fn frame_timestamps_nanos(
 #[pyfunction]
 pub fn compress_jpeg<'py>(
     py: Python<'py>,
-    data: &[u8],
+    data: &Bound<'py, PyBytes>,
     width: u32,
     height: u32,
     layout: &str,
     quality: u8,
-) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
-    let layout = PixelLayout::from_storage_name(layout).map_err(value_err)?;
-    let image = Image::try_new(
-        data.to_vec(),
-        ImageFormat {
-            width,
-            height,
-            layout,
-        },
-    )
-    .map_err(value_err)?;
+) -> PyResult<Bound<'py, PyBytes>> {
+    let image = image_of("Image.compress", data, width, height, layout)?;
     let jpeg = py
         .detach(|| reel_sdk::compress_jpeg(&image, quality))
         .map_err(value_err)?;
-    Ok(pyo3::types::PyBytes::new(py, jpeg.blob().as_slice()))
+    Ok(PyBytes::new(py, jpeg.blob().as_slice()))
 }
 
 /// Encodes numpy frames to H.264 or AV1 and logs each sample as a
@@ -520,7 +518,7 @@ impl VideoEncoder {
     fn encode(
         &mut self,
         py: Python<'_>,
-        data: &[u8],
+        data: &Bound<'_, PyBytes>,
         width: u32,
         height: u32,
         layout: &str,
@@ -530,16 +528,7 @@ impl VideoEncoder {
             .encoder
             .as_mut()
             .ok_or_else(|| runtime_err(format!("{entity}: the encoder is finished")))?;
-        let layout = PixelLayout::from_storage_name(layout).map_err(value_err)?;
-        let image = Image::try_new(
-            data.to_vec(),
-            ImageFormat {
-                width,
-                height,
-                layout,
-            },
-        )
-        .map_err(|e| value_err(format!("{entity}: {e}")))?;
+        let image = image_of(&entity, data, width, height, layout)?;
         py.detach(|| encoder.encode(&image))
             .map_err(|e| value_err(format!("{entity}: {e}")))
     }
