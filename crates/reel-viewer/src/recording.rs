@@ -24,6 +24,32 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
+    /// The kind of an entity that has the archetypes `has` names, is on
+    /// some timeline or not, and whose frame references are into its own
+    /// `AssetVideo` or not (`is_asset`, asked only for references); `None`:
+    /// nothing to show. One rule for the footer index and the loaded store.
+    pub fn of(
+        has: impl Fn(&str) -> bool,
+        on_a_timeline: bool,
+        is_asset: impl FnOnce() -> bool,
+    ) -> Option<Self> {
+        Some(if has("VideoStream") && on_a_timeline {
+            Self::VideoStream
+        } else if has("VideoFrameReference") {
+            if is_asset() {
+                Self::AssetVideo
+            } else {
+                Self::FrameReferences
+            }
+        } else if has("Image") {
+            Self::Image
+        } else if has("EncodedImage") {
+            Self::EncodedImage
+        } else {
+            return None;
+        })
+    }
+
     /// The archetype name users know.
     pub fn name(self) -> &'static str {
         match self {

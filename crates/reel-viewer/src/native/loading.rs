@@ -279,21 +279,7 @@ pub(super) fn index_summaries(
         .filter_map(|(path_text, (path, seen))| {
             let has = |a: &str| seen.archetypes.contains(a);
             let timelines: Vec<String> = seen.timelines.into_iter().collect();
-            let kind = if has("VideoStream") && !timelines.is_empty() {
-                EntityKind::VideoStream
-            } else if has("VideoFrameReference") {
-                if assets.contains(&path_text) {
-                    EntityKind::AssetVideo
-                } else {
-                    EntityKind::FrameReferences
-                }
-            } else if has("Image") {
-                EntityKind::Image
-            } else if has("EncodedImage") {
-                EntityKind::EncodedImage
-            } else {
-                return None;
-            };
+            let kind = EntityKind::of(has, !timelines.is_empty(), || assets.contains(&path_text))?;
             Some((
                 path,
                 EntitySummary {

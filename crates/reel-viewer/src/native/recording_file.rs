@@ -395,20 +395,9 @@ fn summarize(store: &Store, path: &EntityPath) -> Option<EntitySummary> {
         .iter()
         .map(|t| t.timeline.name.to_string())
         .collect();
-    let kind = if has("VideoStream") && !timelines.is_empty() {
-        EntityKind::VideoStream
-    } else if has("VideoFrameReference") {
-        match video_form(store, path) {
-            Ok(VideoForm::Asset(_)) => EntityKind::AssetVideo,
-            _ => EntityKind::FrameReferences,
-        }
-    } else if has("Image") {
-        EntityKind::Image
-    } else if has("EncodedImage") {
-        EntityKind::EncodedImage
-    } else {
-        return None;
-    };
+    let kind = EntityKind::of(has, !timelines.is_empty(), || {
+        matches!(video_form(store, path), Ok(VideoForm::Asset(_)))
+    })?;
     let details = match kind {
         EntityKind::VideoStream => stream_details(store, path).unwrap_or_default(),
         EntityKind::Image => store
