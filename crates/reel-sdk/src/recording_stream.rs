@@ -51,7 +51,7 @@ impl RecordingStreamBuilder {
     /// Logs to a new recording file at `path` (replacing an existing one).
     pub fn save(self, path: impl AsRef<Path>) -> SdkResult<RecordingStream> {
         let writer = RecordingWriter::create(path, self.compression)?;
-        Ok(self.start(Box::new(FileSink::new(writer))))
+        Ok(self.start(Box::new(FileSink::new(writer)?)))
     }
 
     /// Logs to memory; the storage gives the chunks back.

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use reel_store::{RecordingWriter, Store};
+use reel_store::{ParallelWriter, RecordingWriter, Store};
 use reel_types::Chunk;
 
 /// A destination for chunks, driven by the batcher thread.
@@ -14,15 +14,20 @@ pub(crate) trait Sink: Send {
     fn flush(&mut self, finish: bool) -> Result<(), String>;
 }
 
+/// Writes to a file through a [`ParallelWriter`]: chunks are encoded on
+/// every core while earlier ones are written, so logging raw images is not
+/// bound by one thread's LZ4 + write speed.
 pub(crate) struct FileSink {
-    writer: Option<RecordingWriter<BufWriter<File>>>,
+    writer: Option<ParallelWriter<BufWriter<File>>>,
 }
 
 impl FileSink {
-    pub(crate) fn new(writer: RecordingWriter<BufWriter<File>>) -> Self {
-        Self {
+    pub(crate) fn new(writer: RecordingWriter<BufWriter<File>>) -> reel_store::StoreResult<Self> {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let writer = ParallelWriter::new(writer, threads)?;
+        Ok(Self {
             writer: Some(writer),
-        }
+        })
     }
 }
 
@@ -32,15 +37,22 @@ impl Sink for FileSink {
             .writer
             .as_mut()
             .ok_or("the recording file is already closed")?;
-        w.append_chunk(chunk).map(|_| ()).map_err(|e| e.to_string())
+        // Cheap: a chunk's columns are shared Arrow buffers.
+        w.append(chunk.clone()).map_err(|e| e.to_string())
     }
 
     fn flush(&mut self, finish: bool) -> Result<(), String> {
-        // Chunks are flushed to the OS as they are written; finishing adds the footer.
-        if finish && let Some(w) = self.writer.take() {
-            w.finish().map(drop).map_err(|e| e.to_string())?;
+        // Each chunk is handed to the OS once written; `flush` waits for the
+        // chunks in flight, finishing adds the footer.
+        match self.writer.take() {
+            Some(w) if finish => w.finish().map(drop).map_err(|e| e.to_string()),
+            Some(w) => {
+                let result = w.flush().map_err(|e| e.to_string());
+                self.writer = Some(w);
+                result
+            }
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 

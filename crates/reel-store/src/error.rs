@@ -57,6 +57,11 @@ pub enum StoreError {
         message: String,
     },
 
+    /// A chunk written earlier on another thread failed
+    /// ([`crate::ParallelWriter`]); `message` is that error, naming the file.
+    #[error("{message}")]
+    WriteFailed { message: String },
+
     #[error("{path}: the recording has no index (it was not closed cleanly); scan it instead")]
     NoIndex { path: String },
 }

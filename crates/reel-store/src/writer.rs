@@ -11,6 +11,37 @@ use crate::index::{self, ChunkIndexEntry, KeyframeEntry};
 use crate::ipc::{self, Compression};
 use crate::{StoreError, StoreResult};
 
+/// A chunk turned into the bytes of its frame, not yet placed in a file:
+/// encoding (Arrow IPC, compression, checksum) is the costly part of a write
+/// and needs no file position, so it can run on other threads
+/// ([`crate::ParallelWriter`]) while earlier chunks are written.
+pub struct EncodedChunk {
+    header: [u8; format::FRAME_HEADER_LEN],
+    payload: Vec<u8>,
+    /// Index entries with offset 0; [`RecordingWriter::append_encoded`] places them.
+    entry: ChunkIndexEntry,
+    keyframes: Vec<KeyframeEntry>,
+}
+
+impl EncodedChunk {
+    /// Encodes `chunk`; `path` names the file in errors.
+    pub fn encode(chunk: &Chunk, compression: Compression, path: &str) -> StoreResult<Self> {
+        let payload = ipc::encode_batch(chunk.record_batch(), compression).map_err(|message| {
+            StoreError::Encode {
+                path: path.to_string(),
+                entity: chunk.entity_path().to_string(),
+                message,
+            }
+        })?;
+        Ok(Self {
+            header: format::encode_frame_header(FrameKind::Chunk, &payload),
+            payload,
+            entry: ChunkIndexEntry::describe(chunk, 0, 0),
+            keyframes: KeyframeEntry::collect(chunk, 0),
+        })
+    }
+}
+
 /// Appends chunks to a recording; [`RecordingWriter::finish`] writes the footer.
 ///
 /// Each chunk is handed to the OS (`flush`) as soon as it is written, so a
@@ -68,21 +99,45 @@ impl<W: Write> RecordingWriter<W> {
 
     /// Appends one chunk; returns its frame offset.
     pub fn append_chunk(&mut self, chunk: &Chunk) -> StoreResult<u64> {
-        let payload =
-            ipc::encode_batch(chunk.record_batch(), self.compression).map_err(|message| {
-                StoreError::Encode {
-                    path: self.path.clone(),
-                    entity: chunk.entity_path().to_string(),
-                    message,
-                }
-            })?;
-        let offset = self.write_frame(FrameKind::Chunk, &payload)?;
-        self.out.flush().map_err(|source| self.io(source))?;
-        let frame_len = self.pos - offset;
-        self.chunk_index
-            .push(ChunkIndexEntry::describe(chunk, offset, frame_len));
-        self.keyframes.extend(KeyframeEntry::collect(chunk, offset));
+        let encoded = EncodedChunk::encode(chunk, self.compression, &self.path)?;
+        self.append_encoded(encoded)
+    }
+
+    /// Appends a chunk encoded beforehand (on any thread, see
+    /// [`EncodedChunk::encode`]); returns its frame offset.
+    pub fn append_encoded(&mut self, chunk: EncodedChunk) -> StoreResult<u64> {
+        let offset = self.pos;
+        let pad = [0u8; 8];
+        let pad = &pad[..format::padding(chunk.payload.len() as u64)];
+        let result = self
+            .out
+            .write_all(&chunk.header)
+            .and_then(|_| self.out.write_all(&chunk.payload))
+            .and_then(|_| self.out.write_all(pad))
+            .and_then(|_| self.out.flush());
+        result.map_err(|source| self.io(source))?;
+        let frame_len = (chunk.header.len() + chunk.payload.len() + pad.len()) as u64;
+        self.pos += frame_len;
+        let mut entry = chunk.entry;
+        entry.offset = offset;
+        entry.frame_len = frame_len;
+        self.chunk_index.push(entry);
+        self.keyframes
+            .extend(chunk.keyframes.into_iter().map(|mut k| {
+                k.chunk_offset = offset;
+                k
+            }));
         Ok(offset)
+    }
+
+    /// The compression chunks are encoded with.
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// The name used in error messages (the file's path).
+    pub fn name(&self) -> &str {
+        &self.path
     }
 
     fn io(&self, source: std::io::Error) -> StoreError {
