@@ -10,6 +10,7 @@ docs/BENCHMARKS.md.
 Usage: compare.py WORK_DIR REEL_BIN BENCH_BIN
 """
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -50,13 +51,21 @@ def run(cmd):
     return out.stdout
 
 
+def settle():
+    """Writes back what earlier workloads left dirty (hundreds of MB for the
+    image workloads), so that no tool pays for another's write-back."""
+    os.sync()
+
+
 def timed(cmd):
+    settle()
     t = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
     return time.perf_counter() - t
 
 
 def bench_reel(workload, *args):
+    settle()
     line = run([bench_bin, workload, *map(str, args)]).strip().splitlines()[-1]
     return json.loads(line)
 
@@ -117,6 +126,7 @@ for rep in range(REPEATS):
         suffix = "rrd" if tool == "Rerun" else "reel"
 
         def rr_log(path, fn):
+            settle()
             rec = sdk.RecordingStream("bench")
             rec.save(str(path))
             t = time.perf_counter()
@@ -187,11 +197,13 @@ for rep in range(REPEATS):
     r = bench_reel("timestamps", h264_b)
     assert r["count"] == packets
     record("4 frame timestamps, 60 s 720p", "reel", r["seconds"])
+    settle()
     t = time.perf_counter()
     out = run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "csv=p=0", str(h264_b)])
     record("4 frame timestamps, 60 s 720p", "ffprobe", time.perf_counter() - t)
     assert len(out.split()) == packets
     if RERUN:
+        settle()
         t = time.perf_counter()
         ts = rr.AssetVideo(path=str(h264_b)).read_frame_timestamps_nanos()
         record("4 frame timestamps, 60 s 720p", "Rerun", time.perf_counter() - t)
@@ -212,6 +224,7 @@ for rep in range(REPEATS):
         if rep == 0 or not rrd5.exists():
             rr.experimental.Mp4Reader(str(h264_nob_720), mode="stream").stream().write_rrd(str(rrd5), application_id="bench", recording_id="remux")
         out_rr = work / "rerun_remux.mp4"
+        settle()
         t = time.perf_counter()
         # Query the samples back and mux them with PyAV (Rerun's documented path).
         samples, times = [], []
@@ -246,6 +259,7 @@ for rep in range(REPEATS):
     assert reel_rows(rec6, "/video") == packets
     if RERUN:
         rrd6 = work / "rerun_import.rrd"
+        settle()
         t = time.perf_counter()
         rr.experimental.Mp4Reader(str(h264_b), mode="stream").stream().write_rrd(str(rrd6), application_id="bench", recording_id="import")
         record("6 import B-frame MP4 as stream", "Rerun", time.perf_counter() - t, rrd6.stat().st_size)

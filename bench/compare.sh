@@ -25,8 +25,14 @@ fi
 # reel's Python SDK into the same venv: the Python workloads run with
 # `import reel as rr` beside `import rerun as rr` (release build, the
 # features of the reel binary below).
+# libjpeg-turbo (the `turbojpeg` feature) where cmake and nasm can build it.
+turbo=0
+command -v nasm >/dev/null && command -v cmake >/dev/null && turbo=1
 if [ "$PY" != python3 ]; then
-    MATURIN_PEP517_ARGS="$(command -v nasm >/dev/null && echo --features reel-decode/asm)" \
+    py_features=()
+    command -v nasm >/dev/null && py_features+=(reel-decode/asm)
+    [ "$turbo" = 1 ] && py_features+=(turbojpeg)
+    MATURIN_PEP517_ARGS="$([ ${#py_features[@]} -gt 0 ] && echo --features "$(IFS=,; echo "${py_features[*]}")")" \
         "$PY" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python \
         || echo "note: could not build reel's Python SDK (pip install ./python); its column is skipped" >&2
 fi
@@ -34,6 +40,8 @@ fi
 FEATURES=()
 # AV1 decodes with FFmpeg's libavcodec (its libdav1d), installed here.
 command -v nasm >/dev/null && FEATURES+=(reel-cli/asm)
+[ "$turbo" = 1 ] && FEATURES+=(reel-cli/turbojpeg)
+[ "$turbo" = 1 ] || echo "note: no cmake or nasm: JPEG uses the pure-Rust encoder (apt-get install cmake nasm for libjpeg-turbo)" >&2
 FEATURE_ARGS=()
 [ ${#FEATURES[@]} -gt 0 ] && FEATURE_ARGS=(--features "$(IFS=,; echo "${FEATURES[*]}")")
 cargo build --release --quiet "${FEATURE_ARGS[@]}" --bin reel --example bench_workloads

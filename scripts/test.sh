@@ -5,6 +5,7 @@
 #   - Debian packages (as root or through sudo): ffmpeg (makes test media and
 #     checks results), mediainfo (a second, independent reader of our MP4s),
 #     nasm (assembly of rav1e, rav1d and openh264: the `asm` feature used below),
+#     cmake (builds libjpeg-turbo from source: the `turbojpeg` feature below),
 #     libdav1d-dev and pkg-config (the `dav1d` build, tested at the end),
 #     python3 with venv support, and for the viewer's window tests xvfb with
 #     Mesa's software OpenGL (libgl1-mesa-dri, libegl1) and the X libraries
@@ -41,6 +42,7 @@ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpe
 command -v mediainfo >/dev/null || missing+=(mediainfo)
 command -v mkvmerge >/dev/null || missing+=(mkvtoolnix)   # BlockGroup Matroska for the demuxer tests
 command -v nasm >/dev/null || missing+=(nasm)
+command -v cmake >/dev/null || missing+=(cmake)
 command -v c++ >/dev/null || missing+=(g++)   # openh264 builds from C++ source
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 pkg-config --exists dav1d 2>/dev/null || missing+=(libdav1d-dev)
@@ -130,9 +132,11 @@ fi
 log "cargo fmt --check"
 cargo fmt --all --check
 
-# nasm is installed above: build with the assembly kernels of the AV1
-# encoder (rav1e) and of the built-in AV1 decoder (rav1d).
-FEATURES=(--features reel-cli/asm)
+# nasm and cmake are installed above: build with the assembly kernels of the
+# AV1 encoder (rav1e) and of the built-in AV1 decoder (rav1d), and with
+# libjpeg-turbo for JPEG. The pure-Rust JPEG encoder (the default build's)
+# is tested by the libdav1d build at the end.
+FEATURES=(--features reel-cli/asm,reel-cli/turbojpeg)
 
 log "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
@@ -157,7 +161,7 @@ fi
 # rerun-sdk: the parity test logs the same code with Rerun and compares.
 "$py_venv/bin/python" -c 'import numpy, pytest, av, pyarrow, rerun' 2>/dev/null \
     || "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check numpy pytest av pyarrow "rerun-sdk==0.41.0"
-MATURIN_PEP517_ARGS="--profile dev --features reel-decode/asm" \
+MATURIN_PEP517_ARGS="--profile dev --features reel-decode/asm,turbojpeg" \
     "$py_venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python
 REEL_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/reel" \
     "$py_venv/bin/python" -m pytest -q -p no:cacheprovider python/tests
@@ -166,5 +170,5 @@ log "decode tests without FFmpeg's libraries in-process (openh264, rav1d and the
 REEL_LIBAVCODEC=off cargo test -p reel-cli --locked "${FEATURES[@]}" --test decode_cli --test pixels_cli
 
 # The system libdav1d instead of rav1d (the two cannot share a binary).
-log "decode tests of the libdav1d build (--no-default-features --features dav1d)"
-cargo test -p reel-cli --locked --no-default-features --features reel-cli/asm,reel-cli/dav1d --test decode_cli
+log "decode tests of the libdav1d build (--no-default-features --features dav1d), encode tests with the pure-Rust JPEG encoder"
+cargo test -p reel-cli --locked --no-default-features --features reel-cli/asm,reel-cli/dav1d --test decode_cli --test encode_cli

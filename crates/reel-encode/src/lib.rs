@@ -27,5 +27,5 @@ pub mod yuv;
 
 pub use encoders::new_encoder;
 pub use error::EncodeError;
-pub use jpeg::{ImageCompressExt, check_jpeg_input, compress_jpeg};
+pub use jpeg::{ImageCompressExt, JPEG_ENCODER, check_jpeg_input, compress_jpeg};
 pub use video::{EncodedPacket, EncoderSettings, VideoEncoder, frame_from_image};

@@ -40,7 +40,8 @@ fn main() {
     }
     let single_ms = t.elapsed().as_secs_f64() * 1e3 / frames.len() as f64;
     println!(
-        "JPEG q75 640x480, one thread:          {single_ms:.2} ms/frame, {} bytes/frame, {:.0} frames/s",
+        "JPEG q75 640x480 ({}), one thread: {single_ms:.2} ms/frame, {} bytes/frame, {:.0} frames/s",
+        reel_encode::JPEG_ENCODER,
         bytes / frames.len(),
         1e3 / single_ms
     );
