@@ -168,7 +168,8 @@ pub fn export_mp4(
     if samples.is_empty() {
         return Err(err(entity, "no samples in the requested range"));
     }
-    let mut file = BufWriter::new(File::create(out).map_err(io)?);
+    // Large writes: one per MiB, not one per sample (a sample is ~12 KB).
+    let mut file = BufWriter::with_capacity(1 << 20, File::create(out).map_err(io)?);
     let mux = write_mp4(
         &mut file,
         codec,

@@ -8,19 +8,17 @@ use super::BitstreamError;
 /// (which belong to the next start code) are trimmed. Bytes before the first
 /// start code are ignored.
 pub fn split_annex_b(data: &[u8]) -> Vec<&[u8]> {
+    // memchr's SIMD search for the start code: a byte-by-byte scan was a
+    // fifth of a remux's time (perf).
     let mut nals = Vec::new();
-    let mut i = 0;
     let mut start: Option<usize> = None;
-    while i + 3 <= data.len() {
-        if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
-            if let Some(s) = start {
-                nals.push(trim_trailing_zeros(&data[s..i]));
-            }
-            i += 3;
-            start = Some(i);
-        } else {
-            i += 1;
+    for code in memchr::memmem::find_iter(data, b"\x00\x00\x01") {
+        // Overlapping matches cannot occur: "00 00 01" cannot start inside
+        // another one.
+        if let Some(s) = start {
+            nals.push(trim_trailing_zeros(&data[s..code]));
         }
+        start = Some(code + 3);
     }
     if let Some(s) = start {
         nals.push(trim_trailing_zeros(&data[s..]));

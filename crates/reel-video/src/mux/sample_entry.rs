@@ -140,11 +140,16 @@ pub fn to_container_sample(codec: VideoCodec, sample: &[u8], entry_sets: &[Vec<u
             nal::to_length_prefixed(nals[skip..].iter().copied())
         }
         VideoCodec::AV1 => match av1::split_obus(sample) {
-            Ok(obus) => obus
-                .iter()
-                .filter(|o| o.obu_type != av1::OBU_TEMPORAL_DELIMITER)
-                .flat_map(|o| o.raw.iter().copied())
-                .collect(),
+            Ok(obus) => {
+                let mut out = Vec::with_capacity(sample.len());
+                for o in obus
+                    .iter()
+                    .filter(|o| o.obu_type != av1::OBU_TEMPORAL_DELIMITER)
+                {
+                    out.extend_from_slice(o.raw);
+                }
+                out
+            }
             Err(_) => sample.to_vec(),
         },
         VideoCodec::VP8 | VideoCodec::VP9 => sample.to_vec(),
