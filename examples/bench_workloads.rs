@@ -120,6 +120,10 @@ fn main() {
                 FrameSource::from_media_file(MediaFile::open(arg(1)).unwrap()).unwrap();
             // Playback, not live: decoders may look ahead (libdav1d frame threads).
             source.set_low_latency(false);
+            // An optional frame-cache budget in MiB (default 512).
+            if let Ok(mib) = arg(2).parse::<usize>() {
+                source.set_cache_bytes(mib << 20);
+            }
             let times = source.frame_times();
             let t = Instant::now();
             for ts in &times {

@@ -975,9 +975,9 @@ fn frame_references_into_a_stream_show_the_referenced_frame() {
             planes: {
                 let e = &expected[59 - n];
                 [
-                    e[..76800].to_vec(),
-                    e[76800..96000].to_vec(),
-                    e[96000..].to_vec(),
+                    e[..76800].to_vec().into(),
+                    e[76800..96000].to_vec().into(),
+                    e[96000..].to_vec().into(),
                 ]
             },
             full_range: false,

@@ -285,9 +285,9 @@ impl FfmpegDecoder {
             layout: self.layout,
             pts: self.picture_pts(),
             planes: [
-                buf[..ys].to_vec(),
-                buf[ys..ys + cs].to_vec(),
-                buf[ys + cs..].to_vec(),
+                buf[..ys].to_vec().into(),
+                buf[ys..ys + cs].to_vec().into(),
+                buf[ys + cs..].to_vec().into(),
             ],
             full_range: false,
             matrix: Matrix::Bt601,

@@ -115,7 +115,7 @@ fn keep_behind(published: &mut BTreeMap<i64, Published>, shown: i64, bytes: usiz
     let mut held = 0usize;
     let mut cut = None;
     for (pts, p) in published.range(..shown).rev() {
-        held += p.frame.planes.iter().map(Vec::len).sum::<usize>();
+        held += p.frame.heap_size();
         if held > bytes {
             cut = Some(*pts);
             break;

@@ -48,9 +48,9 @@ fn copy_frame(yuv: &DecodedYUV<'_>, pts: i64) -> DecodedFrame {
         layout: ChromaLayout::Yuv420,
         pts,
         planes: [
-            plane(yuv.y(), sy, w, h),
-            plane(yuv.u(), su, cw, ch),
-            plane(yuv.v(), sv, cw, ch),
+            plane(yuv.y(), sy, w, h).into(),
+            plane(yuv.u(), su, cw, ch).into(),
+            plane(yuv.v(), sv, cw, ch).into(),
         ],
         full_range: false,
         matrix: Matrix::Bt601,

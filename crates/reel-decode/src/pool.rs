@@ -41,11 +41,12 @@ pub(crate) fn buffer(capacity: usize) -> Vec<u8> {
 }
 
 /// Keeps `planes` for reuse while the pool has room.
-pub(crate) fn recycle(planes: [Vec<u8>; 3]) {
+/// (Shared planes go back to their decoder when dropped.)
+pub(crate) fn recycle(planes: [reel_types::picture::PlaneData; 3]) {
     let Ok(mut pool) = POOL.lock() else {
         return;
     };
-    for p in planes {
+    for p in planes.into_iter().filter_map(|p| p.into_vec()) {
         if p.capacity() > 0 && pool.bytes + p.capacity() <= MAX_IDLE_BYTES {
             pool.bytes += p.capacity();
             pool.buffers.push(p);
@@ -59,7 +60,7 @@ mod tests {
 
     #[test]
     fn buffers_come_back_emptied() {
-        recycle([vec![7u8; 1000], Vec::new(), vec![1u8; 10]]);
+        recycle([vec![7u8; 1000], Vec::new(), vec![1u8; 10]].map(Into::into));
         let b = buffer(900);
         assert!(b.is_empty() && b.capacity() >= 900);
         // Too large for a 10-byte request: not handed out.

@@ -3,6 +3,90 @@
 //! model, rather than with the decoders: the viewer draws them on every
 //! target (the browser's WebCodecs frames included) without the decoders.
 
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// Memory a decoder lent a picture's plane from: it stays valid and
+/// unchanged for as long as this value lives (e.g. a reference-counted
+/// libavcodec frame).
+pub trait SharedPlane: Send + Sync {
+    /// The plane's samples, rows back to back.
+    fn bytes(&self) -> &[u8];
+}
+
+/// The samples of one plane: owned, or the decoder's own buffer, shared
+/// without a copy (copying each picture out of libavcodec, and filling the
+/// frame cache's new memory with it, cost more than the decode's own
+/// threads leave spare — `cargo bench -p reel-cli --bench decode`).
+#[derive(Clone)]
+pub struct PlaneData(PlaneRepr);
+
+#[derive(Clone)]
+enum PlaneRepr {
+    Owned(Vec<u8>),
+    Shared(Arc<dyn SharedPlane>),
+}
+
+impl PlaneData {
+    /// A plane lent by a decoder (see [`SharedPlane`]).
+    pub fn shared(plane: Arc<dyn SharedPlane>) -> Self {
+        Self(PlaneRepr::Shared(plane))
+    }
+
+    /// The owned buffer back, for reuse (`None` for a shared plane).
+    pub fn into_vec(self) -> Option<Vec<u8>> {
+        match self.0 {
+            PlaneRepr::Owned(v) => Some(v),
+            PlaneRepr::Shared(_) => None,
+        }
+    }
+}
+
+impl Default for PlaneData {
+    fn default() -> Self {
+        Self(PlaneRepr::Owned(Vec::new()))
+    }
+}
+
+impl From<Vec<u8>> for PlaneData {
+    fn from(v: Vec<u8>) -> Self {
+        Self(PlaneRepr::Owned(v))
+    }
+}
+
+impl Deref for PlaneData {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            PlaneRepr::Owned(v) => v,
+            PlaneRepr::Shared(p) => p.bytes(),
+        }
+    }
+}
+
+impl AsRef<[u8]> for PlaneData {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl PartialEq for PlaneData {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl fmt::Debug for PlaneData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.0 {
+            PlaneRepr::Owned(_) => "owned",
+            PlaneRepr::Shared(_) => "shared",
+        };
+        write!(f, "PlaneData({} bytes, {kind})", self.len())
+    }
+}
+
 /// How Y'CbCr values map to RGB.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Matrix {
@@ -100,7 +184,7 @@ pub struct DecodedFrame {
     pub pts: i64,
     /// Y, U, V planes without padding (`u16` little-endian pairs when bit
     /// depth > 8; U and V empty for [`ChromaLayout::Mono`]).
-    pub planes: [Vec<u8>; 3],
+    pub planes: [PlaneData; 3],
     /// Full (0–255) rather than limited (16–235) range.
     pub full_range: bool,
     /// Color matrix.
@@ -172,13 +256,17 @@ impl DecodedFrame {
 
     /// Bytes held.
     pub fn heap_size(&self) -> usize {
-        self.planes.iter().map(Vec::len).sum()
+        self.planes.iter().map(|p| p.len()).sum()
     }
 
     /// The planes back to back: the layout `ffmpeg -f rawvideo -pix_fmt
     /// <`[`ffmpeg_pix_fmt`](Self::ffmpeg_pix_fmt)`>` writes.
     pub fn to_planar_bytes(&self) -> Vec<u8> {
-        self.planes.concat()
+        let mut out = Vec::with_capacity(self.heap_size());
+        for p in &self.planes {
+            out.extend_from_slice(p);
+        }
+        out
     }
 
     /// FFmpeg's name of this picture's pixel format (`yuv420p`, `yuv444p10le`, `gray`, …).
@@ -191,8 +279,8 @@ impl DecodedFrame {
         if self.bit_depth != 8 || self.layout != ChromaLayout::Yuv420 {
             return None;
         }
-        let mut out = self.planes[0].clone();
-        for (u, v) in self.planes[1].iter().zip(&self.planes[2]) {
+        let mut out = self.planes[0].to_vec();
+        for (u, v) in self.planes[1].iter().zip(self.planes[2].iter()) {
             out.push(*u);
             out.push(*v);
         }
@@ -315,6 +403,7 @@ mod tests {
     use super::*;
 
     fn frame(bit_depth: u8, layout: ChromaLayout, planes: [Vec<u8>; 3]) -> DecodedFrame {
+        let planes = planes.map(PlaneData::from);
         DecodedFrame {
             width: 2,
             height: 2,

@@ -92,9 +92,9 @@ impl Picture {
                     height: 1,
                     layout: ChromaLayout::Yuv444,
                     planes: [
-                        one_sample(f.bit_depth, luma),
-                        one_sample(f.bit_depth, sample_or_neutral(f, 1, x, y)),
-                        one_sample(f.bit_depth, sample_or_neutral(f, 2, x, y)),
+                        one_sample(f.bit_depth, luma).into(),
+                        one_sample(f.bit_depth, sample_or_neutral(f, 1, x, y)).into(),
+                        one_sample(f.bit_depth, sample_or_neutral(f, 2, x, y)).into(),
                     ],
                     ..(**f).clone_without_planes()
                 };
@@ -316,7 +316,7 @@ fn yuv_image(format: PixelFormat, width: u32, height: u32, bytes: &[u8]) -> Deco
         bit_depth: 8,
         layout,
         pts: 0,
-        planes,
+        planes: planes.map(Into::into),
         full_range: false,
         matrix: Matrix::Bt601,
         primaries: 2,

@@ -69,9 +69,9 @@ fn copy_picture(p: &api::Picture) -> DecodedFrame {
         out
     };
     frame.planes = [
-        plane(PlanarImageComponent::Y, w, h),
-        plane(PlanarImageComponent::U, cw, ch),
-        plane(PlanarImageComponent::V, cw, ch),
+        plane(PlanarImageComponent::Y, w, h).into(),
+        plane(PlanarImageComponent::U, cw, ch).into(),
+        plane(PlanarImageComponent::V, cw, ch).into(),
     ];
     frame
 }

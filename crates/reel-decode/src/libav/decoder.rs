@@ -2,6 +2,7 @@
 
 use std::ffi::c_int;
 use std::ptr;
+use std::sync::Arc;
 
 use reel_types::VideoCodec;
 
@@ -11,7 +12,42 @@ use super::{
 };
 use crate::DecodeError;
 use crate::decoder::{Backend, DecoderOptions, PendingSamples, SampleIn, SyncDecoder};
-use reel_types::picture::{ChromaLayout, DecodedFrame, Matrix};
+use reel_types::picture::{ChromaLayout, DecodedFrame, Matrix, PlaneData, SharedPlane};
+
+/// A reference to a frame libavcodec returned: its buffers stay allocated
+/// and unchanged (libavcodec never writes a frame it has output) until the
+/// last plane lent from it is dropped.
+struct HeldFrame {
+    api: &'static Api,
+    frame: *mut AvFrameHead,
+}
+
+// SAFETY: the frame is only read after the clone, and av_frame_free drops
+// reference-counted buffers with atomic counts, from any thread.
+unsafe impl Send for HeldFrame {}
+unsafe impl Sync for HeldFrame {}
+
+impl Drop for HeldFrame {
+    fn drop(&mut self) {
+        // SAFETY: `frame` came from av_frame_clone and is freed once.
+        unsafe { (self.api.av_frame_free)(&mut self.frame) };
+    }
+}
+
+/// One plane of a [`HeldFrame`], rows back to back.
+struct LentPlane {
+    frame: Arc<HeldFrame>,
+    plane: usize,
+    len: usize,
+}
+
+impl SharedPlane for LentPlane {
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: checked when lent: the plane holds `len` bytes (its rows
+        // without gaps), alive while `frame` is.
+        unsafe { std::slice::from_raw_parts((*self.frame.frame).data[self.plane], self.len) }
+    }
+}
 
 /// `AVERROR(EAGAIN)`: the decoder wants the other call first.
 const ERROR_AGAIN: c_int = if cfg!(target_os = "macos") { -35 } else { -11 };
@@ -223,7 +259,7 @@ fn layout(name: &str) -> Option<Layout> {
 ///
 /// # Safety
 /// `f` is a frame libavcodec just returned.
-unsafe fn copy_frame(api: &Api, f: &AvFrameHead) -> Result<DecodedFrame, String> {
+unsafe fn copy_frame(api: &'static Api, f: &AvFrameHead) -> Result<DecodedFrame, String> {
     // SAFETY: libavutil returns a static name or null.
     let name_ptr = unsafe { (api.av_get_pix_fmt_name)(f.format) };
     let name = if name_ptr.is_null() {
@@ -255,6 +291,30 @@ unsafe fn copy_frame(api: &Api, f: &AvFrameHead) -> Result<DecodedFrame, String>
         (frame.chroma_width(), frame.chroma_height()),
         (frame.chroma_width(), frame.chroma_height()),
     ];
+    // Rows back to back — the usual case: libavcodec aligns rows to 32 or
+    // 64 bytes, and 720p/1080p rows are multiples — the picture holds a
+    // reference to libavcodec's buffers instead of a copy.
+    let contiguous = sizes
+        .iter()
+        .enumerate()
+        .all(|(p, (pw, ph))| pw * ph == 0 || f.linesize[p] as usize == pw * bps);
+    if contiguous {
+        // SAFETY: `f` is a valid frame; the clone references its buffers.
+        let held = unsafe { (api.av_frame_clone)(f) };
+        if !held.is_null() {
+            let held = Arc::new(HeldFrame { api, frame: held });
+            for (plane, (pw, ph)) in sizes.into_iter().enumerate() {
+                if pw * ph > 0 {
+                    frame.planes[plane] = PlaneData::shared(Arc::new(LentPlane {
+                        frame: held.clone(),
+                        plane,
+                        len: pw * ph * bps,
+                    }));
+                }
+            }
+            return Ok(frame);
+        }
+    }
     for (plane, (pw, ph)) in sizes.into_iter().enumerate() {
         let mut out = crate::pool::buffer(pw * ph * bps);
         for y in 0..ph {
@@ -267,7 +327,7 @@ unsafe fn copy_frame(api: &Api, f: &AvFrameHead) -> Result<DecodedFrame, String>
                 )
             });
         }
-        frame.planes[plane] = out;
+        frame.planes[plane] = out.into();
     }
     Ok(frame)
 }
