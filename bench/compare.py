@@ -363,9 +363,15 @@ and with `import rerun as rr`:
   muxes them with PyAV. {notes.get("5", "")}
 - 6: Rerun's MP4 reader re-encodes files with B-frames through ffmpeg; reel
   copies the samples.
-- 7: reel decodes in-process — H.264 with FFmpeg's libavcodec (loaded at run
-  time), AV1 with libdav1d — in playback mode, copying each picture out into
-  its frame cache (512 MiB, filling from empty); ffmpeg decodes to `-f null`.
-  `cargo bench -p reel-cli --bench decode` separates the two costs.
+- 1: the files are created before the clock starts and the workload ends
+  when the recording is closed, for every tool; `sync` runs before each
+  timed run so that no tool pays for an earlier one's disk writeback.
+- 2: reel's JPEG is libjpeg-turbo (the `turbojpeg` feature, built where
+  cmake and nasm are installed), the library Pillow uses: the same bytes.
+- 7: reel decodes in-process with FFmpeg's libavcodec (loaded at run time;
+  for AV1 its libdav1d) in playback mode; each picture holds libavcodec's
+  buffer (no copy) and stays in reel's frame cache (512 MiB, filling from
+  empty: its new memory is the difference to `ffmpeg -f null`, which keeps
+  no frame — the row with a 32 MiB cache shows it).
 """
 (Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md").write_text(md)

@@ -3,7 +3,8 @@
 //! A recording is a 16-byte header followed by frames; each frame is a
 //! length, two CRC-32s and a payload, and each data payload is one chunk
 //! encoded as an Arrow IPC stream. `docs/FORMAT.md` specifies it byte by
-//! byte. [`RecordingWriter`] appends; [`RecordingReader`] reads back;
+//! byte. [`RecordingWriter`] appends ([`ParallelWriter`]: encoding on every
+//! core, writing in order on one thread); [`RecordingReader`] reads back;
 //! [`Store`] indexes loaded chunks for range and latest-at queries.
 //!
 //! Design decisions:
