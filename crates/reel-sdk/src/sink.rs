@@ -44,15 +44,12 @@ impl Sink for FileSink {
     fn flush(&mut self, finish: bool) -> Result<(), String> {
         // Each chunk is handed to the OS once written; `flush` waits for the
         // chunks in flight, finishing adds the footer.
-        match self.writer.take() {
-            Some(w) if finish => w.finish().map(drop).map_err(|e| e.to_string()),
-            Some(w) => {
-                let result = w.flush().map_err(|e| e.to_string());
-                self.writer = Some(w);
-                result
-            }
-            None => Ok(()),
-        }
+        let result = if finish {
+            self.writer.take().map(|w| w.finish().map(drop))
+        } else {
+            self.writer.as_ref().map(ParallelWriter::flush)
+        };
+        result.unwrap_or(Ok(())).map_err(|e| e.to_string())
     }
 }
 

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
 use reel_types::Chunk;
@@ -39,19 +39,22 @@ struct Shared {
 }
 
 impl Shared {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Progress> {
+    fn lock(&self) -> MutexGuard<'_, Progress> {
         self.progress.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Waits until `done` holds or a write failed.
-    fn wait_until(&self, done: impl Fn(&Progress) -> bool) -> Result<(), String> {
+    /// Waits until `done` holds or a write failed; the progress, still locked.
+    fn wait_until(
+        &self,
+        done: impl Fn(&Progress) -> bool,
+    ) -> Result<MutexGuard<'_, Progress>, String> {
         let mut p = self.lock();
         loop {
             if let Some(e) = &p.failed {
                 return Err(e.clone());
             }
             if done(&p) {
-                return Ok(());
+                return Ok(p);
             }
             p = self.changed.wait(p).unwrap_or_else(PoisonError::into_inner);
         }
@@ -110,11 +113,11 @@ impl<W: Write + Send + 'static> ParallelWriter<W> {
     /// the first failure of any earlier chunk.
     pub fn append(&mut self, chunk: Chunk) -> StoreResult<()> {
         let max = self.max_in_flight;
-        self.shared
-            .wait_until(|p| p.appended - p.written < max)
-            .map_err(|message| StoreError::WriteFailed { message })?;
         let seq = {
-            let mut p = self.shared.lock();
+            let mut p = self
+                .shared
+                .wait_until(|p| p.appended - p.written < max)
+                .map_err(|message| StoreError::WriteFailed { message })?;
             p.appended += 1;
             p.appended - 1
         };
@@ -131,6 +134,7 @@ impl<W: Write + Send + 'static> ParallelWriter<W> {
     pub fn flush(&self) -> StoreResult<()> {
         self.shared
             .wait_until(|p| p.written == p.appended)
+            .map(drop)
             .map_err(|message| StoreError::WriteFailed { message })
     }
 

@@ -106,21 +106,11 @@ impl<W: Write> RecordingWriter<W> {
     /// Appends a chunk encoded beforehand (on any thread, see
     /// [`EncodedChunk::encode`]); returns its frame offset.
     pub fn append_encoded(&mut self, chunk: EncodedChunk) -> StoreResult<u64> {
-        let offset = self.pos;
-        let pad = [0u8; 8];
-        let pad = &pad[..format::padding(chunk.payload.len() as u64)];
-        let result = self
-            .out
-            .write_all(&chunk.header)
-            .and_then(|_| self.out.write_all(&chunk.payload))
-            .and_then(|_| self.out.write_all(pad))
-            .and_then(|_| self.out.flush());
-        result.map_err(|source| self.io(source))?;
-        let frame_len = (chunk.header.len() + chunk.payload.len() + pad.len()) as u64;
-        self.pos += frame_len;
+        let offset = self.write_framed(&chunk.header, &chunk.payload)?;
+        self.out.flush().map_err(|source| self.io(source))?;
         let mut entry = chunk.entry;
         entry.offset = offset;
-        entry.frame_len = frame_len;
+        entry.frame_len = self.pos - offset;
         self.chunk_index.push(entry);
         self.keyframes
             .extend(chunk.keyframes.into_iter().map(|mut k| {
@@ -148,13 +138,22 @@ impl<W: Write> RecordingWriter<W> {
     }
 
     fn write_frame(&mut self, kind: FrameKind, payload: &[u8]) -> StoreResult<u64> {
+        self.write_framed(&format::encode_frame_header(kind, payload), payload)
+    }
+
+    /// Writes a frame (its header made for `payload`) and its padding;
+    /// returns its offset.
+    fn write_framed(
+        &mut self,
+        header: &[u8; format::FRAME_HEADER_LEN],
+        payload: &[u8],
+    ) -> StoreResult<u64> {
         let offset = self.pos;
-        let header = format::encode_frame_header(kind, payload);
         let pad = [0u8; 8];
         let pad = &pad[..format::padding(payload.len() as u64)];
         let result = self
             .out
-            .write_all(&header)
+            .write_all(header)
             .and_then(|_| self.out.write_all(payload))
             .and_then(|_| self.out.write_all(pad));
         result.map_err(|source| self.io(source))?;
