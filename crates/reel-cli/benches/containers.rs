@@ -7,9 +7,12 @@
 //! Run: `cargo bench -p reel-cli --bench containers` (needs ffmpeg).
 //! Each figure is the median of several runs; outputs are checked first.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
+
+mod common;
+use common::target_dir;
 
 use reel_sdk::import::{ImportMode, import_video};
 use reel_sdk::remux::{ExportOptions, export_mp4};
@@ -51,12 +54,6 @@ fn ffprobe_packets(path: &Path) -> usize {
         .trim()
         .parse()
         .unwrap_or(0)
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
 }
 
 fn main() {

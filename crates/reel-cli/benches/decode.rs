@@ -11,33 +11,20 @@
 //! Run: `cargo bench -p reel-cli --bench decode --features dav1d` (needs
 //! ffmpeg; `dav1d` needs libdav1d-dev).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
+
+mod common;
+use common::{make_once, target_dir};
 
 use reel_decode::{Backend, DecoderOptions, FrameSource, Playback, StreamSample};
 use reel_sdk::MediaFile;
 use reel_types::VideoCodec;
 
-fn target_dir() -> PathBuf {
-    std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
-}
-
 fn make(path: &Path, seconds: u32, args: &[&str]) {
-    if path.exists() {
-        return;
-    }
-    eprintln!("making {} with ffmpeg (once)…", path.display());
-    let ok = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=size=1280x720:rate=30:duration={seconds}"))
-        .args(args)
-        .arg(path)
-        .status()
-        .expect("ffmpeg is needed for this benchmark");
-    assert!(ok.success());
+    let source = format!("testsrc2=size=1280x720:rate=30:duration={seconds}");
+    make_once(path, &source, args);
 }
 
 fn load(path: &Path) -> (FrameSource, Vec<i64>) {

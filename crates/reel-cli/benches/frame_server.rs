@@ -13,9 +13,11 @@
 //! Run: `cargo bench -p reel-cli --bench frame_server` (needs ffmpeg;
 //! media are made once under target/bench-media).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{make_once, target_dir};
 
 use reel_decode::{FrameServer, FrameSource, Playback, ServerOptions};
 use reel_sdk::MediaFile;
@@ -23,32 +25,13 @@ use reel_sdk::MediaFile;
 const SECONDS: u64 = 10;
 const PAINT_HZ: u64 = 60;
 
-fn target_dir() -> PathBuf {
-    std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
-}
-
 fn make(path: &Path, args: &[&str]) {
     make_sized(path, "640x360", args);
 }
 
 fn make_sized(path: &Path, size: &str, args: &[&str]) {
-    if path.exists() {
-        return;
-    }
-    eprintln!("making {} with ffmpeg (once)…", path.display());
-    let ok = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!(
-            "testsrc2=size={size}:rate=30:duration={}",
-            SECONDS + 2
-        ))
-        .args(args)
-        .arg(path)
-        .status()
-        .expect("ffmpeg is needed for this benchmark");
-    assert!(ok.success());
+    let source = format!("testsrc2=size={size}:rate=30:duration={}", SECONDS + 2);
+    make_once(path, &source, args);
 }
 
 fn source(path: &Path) -> FrameSource {

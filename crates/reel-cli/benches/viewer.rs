@@ -15,34 +15,23 @@
 //! Run: `cargo bench -p reel-cli --bench viewer` (needs ffmpeg and
 //! xvfb-run; media are made once under target/bench-media).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use serde_json::Value;
+mod common;
+use common::{make_once, target_dir};
 
-fn target_dir() -> PathBuf {
-    std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
-}
+use serde_json::Value;
 
 /// A 62 s clip of an ffmpeg test pattern at `size`, H.264 (libx264
 /// veryfast: B-frames, 250-frame GOPs), made once.
 fn make(path: &Path, size: &str, pattern: &str) {
-    if path.exists() {
-        return;
-    }
-    eprintln!("making {} with ffmpeg (once)…", path.display());
-    let ok = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("{pattern}=size={size}:rate=30"))
-        .args(["-t", "62", "-c:v", "libx264", "-preset", "veryfast"])
-        .args(["-pix_fmt", "yuv420p"])
-        .arg(path)
-        .status()
-        .expect("ffmpeg is needed for this benchmark");
-    assert!(ok.success());
+    let source = format!("{pattern}=size={size}:rate=30");
+    let args = [
+        "-t", "62", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+    ];
+    make_once(path, &source, &args);
 }
 
 fn reel_view(args: &[String]) -> (Value, f64) {

@@ -131,22 +131,20 @@ fn assert_colour(got: [u8; 3], want: [u8; 3], what: &str) {
 
 /// Red, blue and green seconds (320x240, 30 fps) encoded with `args`.
 fn segments(out: &Path, args: &[&str]) {
-    let o = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(["-f", "lavfi", "-i", "color=red:s=320x240:d=1:r=30"])
-        .args(["-f", "lavfi", "-i", "color=blue:s=320x240:d=1:r=30"])
-        .args(["-f", "lavfi", "-i", "color=0x008000:s=320x240:d=1:r=30"])
-        .args(["-filter_complex", "[0][1][2]concat=n=3:v=1:a=0"])
-        .args(args)
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "ffmpeg {}: {}",
-        out.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let mut all = vec![
+        "-f",
+        "lavfi",
+        "-i",
+        "color=blue:s=320x240:d=1:r=30",
+        "-f",
+        "lavfi",
+        "-i",
+        "color=0x008000:s=320x240:d=1:r=30",
+        "-filter_complex",
+        "[0][1][2]concat=n=3:v=1:a=0",
+    ];
+    all.extend_from_slice(args);
+    ffmpeg_lavfi(out, "color=red:s=320x240:d=1:r=30", &all);
 }
 
 /// The test media: (file, ffmpeg arguments).
