@@ -181,7 +181,7 @@ impl LibavDecoder {
             }
             // SAFETY: a received frame's planes hold `height` rows of
             // `linesize` bytes (chroma: its subsampled height).
-            let frame = unsafe { copy_frame(self.api, &*self.frame) };
+            let frame = unsafe { picture_of(self.api, &*self.frame) };
             let tag = unsafe { self.frame_tag() };
             unsafe { (self.api.av_frame_unref)(self.frame) };
             let frame_pts = self.pending.take(Some(tag)).unwrap_or(pts);
@@ -255,11 +255,12 @@ fn layout(name: &str) -> Option<Layout> {
     })
 }
 
-/// Copies a picture's planes, in its own chroma layout and bit depth.
+/// A picture in its own chroma layout and bit depth: its planes lent by
+/// libavcodec when their rows have no gaps, copied otherwise.
 ///
 /// # Safety
 /// `f` is a frame libavcodec just returned.
-unsafe fn copy_frame(api: &'static Api, f: &AvFrameHead) -> Result<DecodedFrame, String> {
+unsafe fn picture_of(api: &'static Api, f: &AvFrameHead) -> Result<DecodedFrame, String> {
     // SAFETY: libavutil returns a static name or null.
     let name_ptr = unsafe { (api.av_get_pix_fmt_name)(f.format) };
     let name = if name_ptr.is_null() {
