@@ -16,15 +16,19 @@ use reel_sdk::{
 const W: u32 = 640;
 const H: u32 = 480;
 
+/// The frames of a raw RGB8 file, each read into its own buffer (not the
+/// whole file first and copies of it: half the memory to fault in before
+/// the clock starts).
 fn frames(path: &str) -> Vec<Image> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .unwrap()
-        .read_to_end(&mut bytes)
-        .unwrap();
-    bytes
-        .chunks_exact((W * H * 3) as usize)
-        .map(|f| Image::from_rgb8(f.to_vec(), [W, H]).unwrap())
+    let frame_bytes = (W * H * 3) as usize;
+    let mut file = std::fs::File::open(path).unwrap();
+    let count = file.metadata().unwrap().len() as usize / frame_bytes;
+    (0..count)
+        .map(|_| {
+            let mut f = vec![0u8; frame_bytes];
+            file.read_exact(&mut f).unwrap();
+            Image::from_rgb8(f, [W, H]).unwrap()
+        })
         .collect()
 }
 

@@ -57,7 +57,11 @@ pub fn encode_batch(batch: &RecordBatch, compression: Compression) -> Result<Vec
         .try_with_compression(compression.arrow())
         .and_then(|o| o.try_with_compression_level(compression.level()))
         .map_err(|e| e.to_string())?;
-    let mut out = Vec::with_capacity(batch.get_array_memory_size() / 2 + 1024);
+    // Room for the batch uncompressed (arrow-ipc stores a buffer raw when
+    // LZ4 does not shrink it): a smaller guess made the Vec grow, copying
+    // what was written so far — 14% of an image log's time was memmove.
+    // Pages never written are never touched.
+    let mut out = Vec::with_capacity(batch.get_array_memory_size() + 4096);
     let mut writer = StreamWriter::try_new_with_options(&mut out, &batch.schema(), options)
         .map_err(|e| e.to_string())?;
     writer.write(batch).map_err(|e| e.to_string())?;
