@@ -164,9 +164,9 @@ pub fn following_stream_source(
     };
     let mut source = FrameSource::new(index.codec);
     let mut rows = Vec::with_capacity(index.samples.len());
-    for (row, pts, is_keyframe) in index.samples {
-        source.append_lazy(pts, is_keyframe);
-        rows.push(row);
+    for s in index.samples {
+        source.append_lazy(s.pts, s.is_keyframe);
+        rows.push(s.row);
     }
     let last = rows.iter().map(|r| r.chunk).max();
     let rows = Arc::new(Mutex::new(rows));

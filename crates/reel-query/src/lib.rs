@@ -34,6 +34,6 @@ pub(crate) use error::entity_error;
 pub use error::{QueryError, QueryResult};
 pub use timeline::{default_timeline, time_on};
 pub use video::{
-    Sample, SampleClock, SampleIndex, StreamSamples, VideoForm, asset_video, stream_sample_index,
-    stream_samples, video_form,
+    IndexedSample, Sample, SampleClock, SampleIndex, StreamSamples, VideoForm, asset_video,
+    stream_sample_index, stream_samples, video_form,
 };

@@ -1,9 +1,10 @@
 //! Loading only what a question needs from a recording file.
 
 use std::collections::BTreeMap;
+use std::io::{Read, Seek};
 use std::path::Path;
 
-use reel_store::{RecordingReader, Store};
+use reel_store::{RecordingIndex, RecordingReader, Store};
 use reel_types::{EntityPath, TimeType};
 
 use crate::QueryResult;
@@ -36,6 +37,18 @@ pub fn load_for_frame_at(
     let Some(index) = reader.read_index()? else {
         return Ok(None);
     };
+    load_for_frame_at_indexed(&mut reader, &index, entity, timeline, t)
+}
+
+/// As [`load_for_frame_at`], with the file's footer index read already (a
+/// viewer reads it once, not for each group of pictures it previews).
+pub fn load_for_frame_at_indexed<R: Read + Seek>(
+    reader: &mut RecordingReader<R>,
+    index: &RecordingIndex,
+    entity: &EntityPath,
+    timeline: Option<&str>,
+    t: i64,
+) -> QueryResult<Option<PartialLoad>> {
     let mine: Vec<_> = index
         .chunks
         .iter()

@@ -124,8 +124,21 @@ pub fn stream_samples(
 pub struct SampleIndex {
     /// The codec.
     pub codec: VideoCodec,
-    /// (row, pts on the clock asked for, keyframe) in decode order.
-    pub samples: Vec<(RowRef, i64, bool)>,
+    /// The samples in decode order.
+    pub samples: Vec<IndexedSample>,
+}
+
+/// One sample of a [`SampleIndex`]: where it is and what it is, not its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexedSample {
+    /// Its row.
+    pub row: RowRef,
+    /// Its time on the clock asked for.
+    pub pts: i64,
+    /// Whether decoding can start here.
+    pub is_keyframe: bool,
+    /// Its size in bytes.
+    pub bytes: u64,
 }
 
 /// The rows, times and keyframe flags of the `VideoStream` at `entity`,
@@ -139,7 +152,12 @@ pub fn stream_sample_index(
 ) -> QueryResult<SampleIndex> {
     let mut samples = Vec::new();
     let (codec, _) = walk_stream(store, entity, clock, |row, s| {
-        samples.push((row, s.pts, s.is_keyframe));
+        samples.push(IndexedSample {
+            row,
+            pts: s.pts,
+            is_keyframe: s.is_keyframe,
+            bytes: s.data.len() as u64,
+        });
     })?;
     Ok(SampleIndex { codec, samples })
 }

@@ -9,7 +9,7 @@ use crate::gpu::{SharedRenderer, YuvRenderer};
 use crate::host::Host;
 use crate::layout::grid;
 use crate::recording::{Recording, SampleMark};
-use crate::time::{TimeCursor, TimelineSummary, WhenBehind};
+use crate::time::{TimeCursor, TimelineSummary, WhenBehind, frames_passed};
 use crate::time_panel::{self, TimePanelInput};
 use crate::view::ViewState;
 
@@ -213,13 +213,7 @@ impl ViewerApp {
         let mut all: Vec<TimelineSummary> = Vec::new();
         for r in &self.recordings {
             for t in r.timelines() {
-                match all.iter_mut().find(|a| a.name == t.name) {
-                    Some(a) => {
-                        a.min = a.min.min(t.min);
-                        a.max = a.max.max(t.max);
-                    }
-                    None => all.push(t),
-                }
+                t.merge_into(&mut all);
             }
         }
         all
@@ -409,14 +403,7 @@ impl ViewerApp {
                     continue;
                 }
                 // The view's frames whose time the cursor passed.
-                let times = r.times(v.entity, &tl.name);
-                let upto = |t: i64| times.partition_point(|x| *x <= t) as u64;
-                v.due += if after >= before {
-                    upto(after) - upto(before)
-                } else {
-                    // Looped: to the end, then from the start.
-                    (times.len() as u64 - upto(before)) + upto(after)
-                };
+                v.due += frames_passed(&r.times(v.entity, &tl.name), before, after);
             }
         }
         (status, false)
@@ -503,17 +490,10 @@ impl ViewerApp {
                 .as_deref()
                 .map(|t| r.times(v.entity, t))
                 .unwrap_or_default();
-            let upto = |t: i64| times.partition_point(|x| *x <= t) as u64;
             let due = report
                 .played
                 .iter()
-                .map(|&(a, b)| {
-                    if b >= a {
-                        upto(b) - upto(a)
-                    } else {
-                        (times.len() as u64 - upto(a)) + upto(b)
-                    }
-                })
+                .map(|&(a, b)| frames_passed(&times, a, b))
                 .sum();
             report.views.push((path, due, v.shown));
         }

@@ -17,6 +17,18 @@ pub struct TimelineSummary {
 }
 
 impl TimelineSummary {
+    /// Adds this span to `all`: merged into the timeline of the same name,
+    /// or appended.
+    pub fn merge_into(self, all: &mut Vec<TimelineSummary>) {
+        match all.iter_mut().find(|a| a.name == self.name) {
+            Some(a) => {
+                a.min = a.min.min(self.min);
+                a.max = a.max.max(self.max);
+            }
+            None => all.push(self),
+        }
+    }
+
     /// `t` as this timeline shows it: `#12`, `1.250s`, a date.
     pub fn format(&self, t: i64) -> String {
         match self.typ {
@@ -203,6 +215,18 @@ impl TimeCursor {
     }
 }
 
+/// How many of `times` (sorted) the cursor passed going from `from` to
+/// `to`: those in `(from, to]`, or, when it looped (`to < from`), those
+/// after `from` and those up to `to`.
+pub fn frames_passed(times: &[i64], from: i64, to: i64) -> u64 {
+    let upto = |t: i64| times.partition_point(|x| *x <= t) as u64;
+    if to >= from {
+        upto(to) - upto(from)
+    } else {
+        (times.len() as u64 - upto(from)) + upto(to)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,5 +295,14 @@ mod tests {
         assert_eq!((a, b), (125.0, 625.0));
         c.pan(-25.0);
         assert_eq!(c.visible().unwrap(), (100.0, 600.0));
+    }
+
+    #[test]
+    fn frames_passed_counts_forward_and_across_a_loop() {
+        let times = [0, 10, 20, 30];
+        assert_eq!(frames_passed(&times, 0, 20), 2);
+        assert_eq!(frames_passed(&times, 5, 5), 0);
+        // Looped from 25 to the end and on to 10: 30, then 0 and 10.
+        assert_eq!(frames_passed(&times, 25, 10), 3);
     }
 }

@@ -17,17 +17,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::{Arc, RwLock};
 
 use reel_decode::{FrameServer, FrameSource, StreamFrames};
 use reel_query::frames::stream_source;
-use reel_query::recording::load_for_frame_at;
+use reel_query::recording::load_for_frame_at_indexed;
 use reel_query::{SampleClock, stream_samples};
 use reel_store::{RecordingIndex, RecordingReader, ScanReport, Store};
 use reel_types::EntityPath;
 
 use super::STORE_BUDGET;
+use super::background::Background;
 use crate::recording::{EntityKind, EntitySummary};
 use crate::time::TimelineSummary;
 
@@ -42,10 +42,11 @@ pub(super) type Loaded = Result<(Option<Store>, ScanReport), String>;
 
 /// The whole recording, read on a thread.
 pub(super) struct Loading {
-    done: Receiver<Loaded>,
+    /// The thread reading the file (or why there is none).
+    done: Result<Background<Loaded>, String>,
     /// The footer index, if the file was closed cleanly: previews come
     /// from it, the store arrives whole at the end.
-    pub index: Option<RecordingIndex>,
+    pub index: Option<Arc<RecordingIndex>>,
     /// Without one, the bytes scanned into the shared store so far.
     pub scanned: Option<Arc<AtomicU64>>,
     previews: BTreeMap<(EntityPath, String), Preview>,
@@ -59,7 +60,7 @@ pub(super) struct Preview {
     span: Option<(i64, i64)>,
     /// Where `t` was when it was asked for (a new one is read for a time
     /// outside `span`).
-    pending: Option<Receiver<Result<Option<FrameSource>, String>>>,
+    pending: Option<Background<Result<Option<FrameSource>, String>>>,
     pub error: Option<String>,
 }
 
@@ -70,26 +71,21 @@ impl Loading {
         let index = RecordingReader::open(path)
             .and_then(|mut r| r.read_index())
             .ok()
-            .flatten();
-        let (tx, done) = mpsc::channel();
+            .flatten()
+            .map(Arc::new);
         let owned = path.to_path_buf();
         let scanned = index.is_none().then(|| Arc::new(AtomicU64::new(0)));
         let (shared, progress) = (shared.clone(), scanned.clone());
-        let spawned = std::thread::Builder::new()
-            .name("reel-open".into())
-            .spawn(move || {
-                let loaded = match progress {
-                    None => Store::load_with_budget(&owned, Some(STORE_BUDGET))
-                        .map(|(store, report)| (Some(store), report)),
-                    Some(progress) => {
-                        scan_into(&owned, &shared, &progress).map(|report| (None, report))
-                    }
-                };
-                let _ = tx.send(loaded.map_err(|e| e.to_string()));
-            });
-        if let Err(e) = spawned {
-            tracing::error!("no thread to read {}: {e}", path.display());
-        }
+        let done = Background::spawn("reel-open", move || {
+            let loaded = match progress {
+                None => Store::load_with_budget(&owned, Some(STORE_BUDGET))
+                    .map(|(store, report)| (Some(store), report)),
+                Some(progress) => {
+                    scan_into(&owned, &shared, &progress).map(|report| (None, report))
+                }
+            };
+            loaded.map_err(|e| e.to_string())
+        });
         Self {
             done,
             index,
@@ -100,12 +96,11 @@ impl Loading {
 
     /// The loaded store, once read (`Some(Err)`: it could not be).
     pub fn poll(&mut self) -> Option<Loaded> {
-        match self.done.try_recv() {
-            Ok(result) => Some(result),
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => {
-                Some(Err("the thread reading the recording stopped".into()))
-            }
+        match &self.done {
+            Ok(thread) => thread.poll().map(|r| {
+                r.unwrap_or_else(|()| Err("the thread reading the recording stopped".into()))
+            }),
+            Err(e) => Some(Err(e.clone())),
         }
     }
 
@@ -134,8 +129,10 @@ impl Loading {
             pending: None,
             error: None,
         });
-        if let Some(rx) = &preview.pending {
-            match rx.try_recv() {
+        if let Some(thread) = &preview.pending
+            && let Some(result) = thread.poll()
+        {
+            match result {
                 Ok(Ok(Some(source))) => {
                     let times = source.frame_times();
                     preview.span = times.first().zip(times.last()).map(|(a, b)| (*a, *b));
@@ -152,23 +149,21 @@ impl Loading {
                     preview.error = Some(e);
                     preview.pending = None;
                 }
-                Err(TryRecvError::Empty) => {}
-                Err(TryRecvError::Disconnected) => preview.pending = None,
+                Err(()) => preview.pending = None,
             }
         }
         let covered = preview.span.is_some_and(|(a, b)| a <= t && t <= b);
-        if !covered && preview.pending.is_none() && preview.error.is_none() {
-            let (tx, rx) = mpsc::channel();
+        if !covered
+            && preview.pending.is_none()
+            && preview.error.is_none()
+            && let Some(index) = self.index.clone()
+        {
             let (file, entity, timeline) =
                 (file.to_path_buf(), entity.clone(), timeline.to_owned());
-            let spawned = std::thread::Builder::new()
-                .name("reel-preview".into())
-                .spawn(move || {
-                    let _ = tx.send(read_group(&file, &entity, &timeline, t));
-                });
-            if spawned.is_ok() {
-                preview.pending = Some(rx);
-            }
+            preview.pending = Background::spawn("reel-preview", move || {
+                read_group(&file, &index, &entity, &timeline, t)
+            })
+            .ok();
         }
         preview
     }
@@ -211,12 +206,14 @@ fn scan_into(
 /// keyframe index names (`None`: it names none there).
 fn read_group(
     file: &Path,
+    index: &RecordingIndex,
     entity: &EntityPath,
     timeline: &str,
     t: i64,
 ) -> Result<Option<FrameSource>, String> {
-    let Some(load) =
-        load_for_frame_at(file, entity, Some(timeline), t).map_err(|e| e.to_string())?
+    let mut reader = RecordingReader::open(file).map_err(|e| e.to_string())?;
+    let Some(load) = load_for_frame_at_indexed(&mut reader, index, entity, Some(timeline), t)
+        .map_err(|e| e.to_string())?
     else {
         return Ok(None);
     };
@@ -255,18 +252,13 @@ pub(super) fn index_summaries(
         }
         for r in &c.time_ranges {
             seen.timelines.insert(r.timeline.clone());
-            match timelines.iter_mut().find(|t| t.name == r.timeline) {
-                Some(t) => {
-                    t.min = t.min.min(r.min);
-                    t.max = t.max.max(r.max);
-                }
-                None => timelines.push(TimelineSummary {
-                    name: r.timeline.clone(),
-                    typ: r.typ,
-                    min: r.min,
-                    max: r.max,
-                }),
+            TimelineSummary {
+                name: r.timeline.clone(),
+                typ: r.typ,
+                min: r.min,
+                max: r.max,
             }
+            .merge_into(&mut timelines);
         }
     }
     let assets: BTreeSet<String> = entities

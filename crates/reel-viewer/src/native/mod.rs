@@ -3,6 +3,7 @@
 //! the image loader's thread. Nothing here runs on the UI's paint path but
 //! index lookups and replies already decoded.
 
+mod background;
 mod file_dialog;
 mod frame_facts;
 mod host;

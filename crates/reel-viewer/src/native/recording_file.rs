@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, TryRecvError};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -21,6 +20,7 @@ use reel_store::Store;
 use reel_types::{EncodedImage, EntityPath, Image, VideoFrameReference, VideoStream};
 use reel_video::MediaFile;
 
+use super::background::Background;
 use super::frame_facts::{frame_details, reply_of};
 use super::loading::{Loading, index_summaries};
 use super::stream_entry::{Made, VideoEntry, VideoSlot};
@@ -43,11 +43,14 @@ pub struct RecordingFile {
     images: ImageLoader,
     entities: Vec<EntitySummary>,
     paths: Vec<EntityPath>,
+    /// Per entity, the archetypes it had when summarized from the store
+    /// (`None`: listed from the footer index): see `summarize_entities`.
+    summarized: Vec<Option<Vec<String>>>,
     /// Streams by (entity, timeline); referenced videos by (video, "").
     videos: HashMap<(EntityPath, String), VideoSlot>,
     times: HashMap<(usize, String), Arc<Vec<i64>>>,
     samples: HashMap<(usize, String), Arc<Vec<SampleMark>>>,
-    samples_pending: HashMap<(usize, String), std::sync::mpsc::Receiver<Vec<SampleMark>>>,
+    samples_pending: HashMap<(usize, String), Background<Vec<SampleMark>>>,
     pictures: HashMap<usize, (Arc<Image>, Option<ValueRange>, Picture)>,
     details: HashMap<usize, (Instant, Vec<(String, String)>)>,
     follow: bool,
@@ -81,9 +84,10 @@ impl RecordingFile {
         let (listed, index_timelines) = loading
             .index
             .as_ref()
-            .map(index_summaries)
+            .map(|index| index_summaries(index))
             .unwrap_or_default();
-        let (paths, entities) = listed.into_iter().unzip();
+        let (paths, entities): (Vec<_>, _) = listed.into_iter().unzip();
+        let summarized = vec![None; paths.len()];
         let name = path
             .file_name()
             .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
@@ -95,6 +99,7 @@ impl RecordingFile {
             server,
             entities,
             paths,
+            summarized,
             videos: HashMap::new(),
             times: HashMap::new(),
             samples: HashMap::new(),
@@ -200,17 +205,47 @@ impl RecordingFile {
     }
 
     /// Summaries from the store: updated in place, new entities appended.
+    /// This runs each time a followed or scanned file grows, and a summary
+    /// reads rows (a stream's first keyframe, the first image): an entity
+    /// is summarized again only when its archetypes or timelines changed,
+    /// or its details were still missing.
     fn summarize_entities(&mut self) {
         let store = read(&self.store);
         for path in store.entities() {
+            let Some(info) = store.entity_info(path) else {
+                continue;
+            };
+            let listed = self.paths.iter().position(|p| p == path);
+            if let Some(i) = listed {
+                let current = &self.entities[i];
+                let same_timelines = current
+                    .timelines
+                    .iter()
+                    .eq(info.timelines.iter().map(|t| t.timeline.name.as_str()));
+                let details_missing = current.details.is_empty()
+                    && matches!(
+                        current.kind,
+                        EntityKind::VideoStream | EntityKind::Image | EntityKind::EncodedImage
+                    );
+                if self.summarized[i].as_ref() == Some(&info.archetypes)
+                    && same_timelines
+                    && !details_missing
+                {
+                    continue;
+                }
+            }
             let Some(summary) = summarize(&store, path) else {
                 continue;
             };
-            match self.paths.iter().position(|p| p == path) {
-                Some(i) => self.entities[i] = summary,
+            match listed {
+                Some(i) => {
+                    self.entities[i] = summary;
+                    self.summarized[i] = Some(info.archetypes);
+                }
                 None => {
                     self.entities.push(summary);
                     self.paths.push(path.clone());
+                    self.summarized.push(Some(info.archetypes));
                 }
             }
         }
@@ -258,26 +293,16 @@ impl RecordingFile {
         make: impl FnOnce() -> Made + Send + 'static,
     ) -> Option<Result<&VideoEntry, String>> {
         if !self.videos.contains_key(&key) {
-            let (tx, rx) = mpsc::channel();
-            let spawned = std::thread::Builder::new()
-                .name("reel-stream-index".into())
-                .spawn(move || {
-                    let _ = tx.send(make());
-                });
-            let slot = match spawned {
-                Ok(_) => VideoSlot::Making(rx),
-                Err(e) => VideoSlot::Ready(Err(e.to_string())),
+            let slot = match Background::spawn("reel-stream-index", make) {
+                Ok(thread) => VideoSlot::Making(thread),
+                Err(e) => VideoSlot::Ready(Err(e)),
             };
             self.videos.insert(key.clone(), slot);
         }
-        if let Some(VideoSlot::Making(rx)) = self.videos.get(&key) {
-            let made = match rx.try_recv() {
-                Ok(made) => made,
-                Err(TryRecvError::Empty) => return None,
-                Err(TryRecvError::Disconnected) => {
-                    Err("the thread indexing the video stopped".into())
-                }
-            };
+        if let Some(VideoSlot::Making(thread)) = self.videos.get(&key) {
+            let made = thread
+                .poll()?
+                .unwrap_or_else(|()| Err("the thread indexing the video stopped".into()));
             let entry = made.map(|(source, follower)| {
                 let times = source.frame_times();
                 VideoEntry::new(self.server.add_stream(source), follower, times)
@@ -395,20 +420,26 @@ fn summarize(store: &Store, path: &EntityPath) -> Option<EntitySummary> {
         .iter()
         .map(|t| t.timeline.name.to_string())
         .collect();
+    // The rows at the first time only: a range over all of them would
+    // load every chunk of the entity.
+    let first_rows = || {
+        let first = info.timelines.first()?;
+        let name = first.timeline.name.as_str();
+        store
+            .range(path, name, first.min, first.min)
+            .into_iter()
+            .next()
+    };
     let kind = EntityKind::of(has, !timelines.is_empty(), || {
         matches!(video_form(store, path), Ok(VideoForm::Asset(_)))
     })?;
     let details = match kind {
         EntityKind::VideoStream => stream_details(store, path).unwrap_or_default(),
-        EntityKind::Image => store
-            .range(path, timelines.first()?, i64::MIN, i64::MAX)
-            .first()
+        EntityKind::Image => first_rows()
             .and_then(|r| r.get::<Image>().ok().flatten())
             .map(|i| i.format().to_string())
             .unwrap_or_default(),
-        EntityKind::EncodedImage => store
-            .range(path, timelines.first()?, i64::MIN, i64::MAX)
-            .first()
+        EntityKind::EncodedImage => first_rows()
             .and_then(|r| r.get::<EncodedImage>().ok().flatten())
             .map(|i| i.media_type().to_owned())
             .unwrap_or_default(),
@@ -444,8 +475,7 @@ fn stream_details(store: &Store, path: &EntityPath) -> Option<String> {
     ))
 }
 
-/// The samples of a stream for the GOP strip, sorted by time: each row read
-/// on its own (the store lock and the chunk held only for it).
+/// The samples of a stream for the GOP strip, sorted by time.
 fn sample_marks(
     store: &RwLock<Store>,
     entity: &EntityPath,
@@ -459,17 +489,13 @@ fn sample_marks(
     let mut marks: Vec<SampleMark> = index
         .samples
         .iter()
-        .map(|(row, pts, keyframe)| {
-            let bytes = read(store)
-                .row(*row)
-                .and_then(|h| h.view().blob(&VideoStream::SAMPLE).ok().flatten())
-                .map_or(0, |b| b.len() as u64);
-            let reordered = *pts < max;
-            max = max.max(*pts);
+        .map(|s| {
+            let reordered = s.pts < max;
+            max = max.max(s.pts);
             SampleMark {
-                time: *pts,
-                bytes,
-                keyframe: *keyframe,
+                time: s.pts,
+                bytes: s.bytes,
+                keyframe: s.is_keyframe,
                 reordered,
             }
         })
@@ -521,19 +547,13 @@ impl Recording for RecordingFile {
                 continue;
             };
             for t in info.timelines {
-                let name = t.timeline.name.to_string();
-                match out.iter_mut().find(|o| o.name == name) {
-                    Some(o) => {
-                        o.min = o.min.min(t.min);
-                        o.max = o.max.max(t.max);
-                    }
-                    None => out.push(TimelineSummary {
-                        name,
-                        typ: t.timeline.typ,
-                        min: t.min,
-                        max: t.max,
-                    }),
+                TimelineSummary {
+                    name: t.timeline.name.to_string(),
+                    typ: t.timeline.typ,
+                    min: t.min,
+                    max: t.max,
                 }
+                .merge_into(&mut out);
             }
         }
         out
@@ -566,32 +586,26 @@ impl Recording for RecordingFile {
         if self.entities[entity].kind != EntityKind::VideoStream {
             return Arc::default();
         }
-        // Sample sizes mean reading every chunk of the stream: on a thread,
-        // one row at a time, holding no chunk (the store's budget holds).
-        match self.samples_pending.get(&key).map(|rx| rx.try_recv()) {
-            Some(Ok(marks)) => {
+        // Sample sizes mean reading every chunk of the stream: on a thread
+        // (chunks dropped from memory are read one at a time and let go
+        // again, so the store's budget holds).
+        match self.samples_pending.get(&key).map(Background::poll) {
+            Some(None) => Arc::default(),
+            Some(Some(made)) => {
                 self.samples_pending.remove(&key);
-                let marks = Arc::new(marks);
+                // A thread that stopped leaves the strip empty.
+                let marks = Arc::new(made.unwrap_or_default());
                 self.samples.insert(key, marks.clone());
                 marks
             }
-            Some(Err(std::sync::mpsc::TryRecvError::Empty)) => Arc::default(),
-            Some(Err(std::sync::mpsc::TryRecvError::Disconnected)) => {
-                self.samples_pending.remove(&key);
-                self.samples.insert(key, Arc::default());
-                Arc::default()
-            }
             None => {
-                let (tx, rx) = std::sync::mpsc::channel();
                 let (store, path) = (self.store.clone(), self.paths[entity].clone());
                 let clock = SampleClock::Timeline(timeline.to_owned());
-                let spawned = std::thread::Builder::new()
-                    .name("reel-gop-strip".into())
-                    .spawn(move || {
-                        let _ = tx.send(sample_marks(&store, &path, &clock));
-                    });
-                if spawned.is_ok() {
-                    self.samples_pending.insert(key, rx);
+                let spawned = Background::spawn("reel-gop-strip", move || {
+                    sample_marks(&store, &path, &clock)
+                });
+                if let Ok(thread) = spawned {
+                    self.samples_pending.insert(key, thread);
                 }
                 Arc::default()
             }

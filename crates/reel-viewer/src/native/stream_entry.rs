@@ -3,12 +3,13 @@
 //! waiting (the follower looks on a thread; samples go in only when no
 //! decode holds the source).
 
-use std::sync::mpsc::{self, TryRecvError};
 use std::sync::{Arc, Mutex, RwLock};
 
 use reel_decode::{FrameSource, StreamFrames};
 use reel_query::frames::{NewSamples, StreamFollower};
 use reel_store::Store;
+
+use super::background::Background;
 
 /// A video's frames as made on a thread, with its follower (a stream in a
 /// followed file).
@@ -16,7 +17,7 @@ pub(super) type Made = Result<(FrameSource, Option<StreamFollower>), String>;
 
 /// A video's frames: being made, or made.
 pub(super) enum VideoSlot {
-    Making(mpsc::Receiver<Made>),
+    Making(Background<Made>),
     Ready(Result<VideoEntry, String>),
 }
 
@@ -30,7 +31,7 @@ pub(super) struct VideoEntry {
     /// The store took in chunks the follower has not looked at.
     pub(super) stale: bool,
     /// The follower's thread, while it looks.
-    pub(super) collecting: Option<mpsc::Receiver<Result<NewSamples, String>>>,
+    pub(super) collecting: Option<Background<Result<NewSamples, String>>>,
     /// Samples found in the store, not yet in the source (it was decoding).
     pub(super) pending: Vec<NewSamples>,
     /// The stream ends once all the above is in (a scan ended, not followed).
@@ -74,18 +75,12 @@ impl VideoEntry {
     /// pending samples handed to the source unless a decode holds it (then a
     /// later UI frame does). Problems go to `messages`.
     pub(super) fn advance(&mut self, store: &Arc<RwLock<Store>>, messages: &mut Vec<String>) {
-        if let Some(rx) = &self.collecting {
-            match rx.try_recv() {
-                Ok(found) => {
-                    self.collecting = None;
-                    match found {
-                        Ok(new) if !new.is_empty() => self.pending.push(new),
-                        Ok(_) => {}
-                        Err(e) => messages.push(e),
-                    }
-                }
-                Err(TryRecvError::Empty) => {}
-                Err(TryRecvError::Disconnected) => self.collecting = None,
+        if let Some(found) = self.collecting.as_ref().and_then(Background::poll) {
+            self.collecting = None;
+            match found {
+                Ok(Ok(new)) if !new.is_empty() => self.pending.push(new),
+                Ok(Err(e)) => messages.push(e),
+                Ok(Ok(_)) | Err(()) => {}
             }
         }
         if self.stale
@@ -94,20 +89,15 @@ impl VideoEntry {
         {
             self.stale = false;
             let (follower, store) = (follower.clone(), store.clone());
-            let (tx, rx) = mpsc::channel();
-            let spawned = std::thread::Builder::new()
-                .name("reel-follow".into())
-                .spawn(move || {
-                    let mut follower = follower.lock().unwrap_or_else(|e| e.into_inner());
-                    let _ = tx.send(
-                        follower
-                            .collect_new(&store.read().unwrap_or_else(|e| e.into_inner()))
-                            .map_err(|e| e.to_string()),
-                    );
-                });
+            let spawned = Background::spawn("reel-follow", move || {
+                let mut follower = follower.lock().unwrap_or_else(|e| e.into_inner());
+                follower
+                    .collect_new(&store.read().unwrap_or_else(|e| e.into_inner()))
+                    .map_err(|e| e.to_string())
+            });
             match spawned {
-                Ok(_) => self.collecting = Some(rx),
-                Err(e) => messages.push(format!("no thread to follow the stream: {e}")),
+                Ok(thread) => self.collecting = Some(thread),
+                Err(e) => messages.push(e),
             }
         }
         let ends = self.ends && !self.stale && self.collecting.is_none();
