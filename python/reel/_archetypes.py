@@ -127,7 +127,7 @@ class Image:
             self._height, self._width = int(array.shape[0]), int(array.shape[1])
             self._layout = f"{model.value}_{_DTYPES[array.dtype].value}"
             # The native side takes the bytes as they are laid out in memory.
-            self._data = np.ascontiguousarray(array)
+            self._data: Any = np.ascontiguousarray(array)
         else:
             if width is None or height is None:
                 raise ValueError("Image: bytes= needs width= and height=")
@@ -143,10 +143,15 @@ class Image:
                         raise ValueError("Image: unsupported datatype")
                 datatype = _enum(ChannelDatatype, datatype, "datatype")
                 self._layout = f"{color_model.value}_{datatype.value}"
-            self._data = np.frombuffer(_as_bytes(bytes), dtype=np.uint8)
+            self._data = _as_bytes(bytes)
+
+    def _pixel_bytes(self) -> bytes:
+        """The pixels as `bytes`: an array is copied now (the caller may
+        change it after logging), `bytes` are immutable and go as they are."""
+        return self._data if isinstance(self._data, bytes) else self._data.tobytes()
 
     def _log(self, rec: "_reel.Recording", path: str, static: bool) -> None:
-        rec.log_image(path, self._data.tobytes(), self._width, self._height, self._layout, static)
+        rec.log_image(path, self._pixel_bytes(), self._width, self._height, self._layout, static)
 
     @classmethod
     def from_fields(cls, *, buffer: Any = None, format: Any = None, opacity: Any = None, draw_order: Any = None, clear_unset: bool = False) -> Any:
@@ -186,7 +191,7 @@ class Image:
         if not self._layout.endswith("_U8"):
             raise ValueError(f"compress takes 8-bit RGB, RGBA, BGR, BGRA or gray images, not {self._layout}")
         # The pixels as they are now: the caller may reuse the array.
-        return EncodedImage._of_pixels((self._data.tobytes(), self._width, self._height, self._layout), int(jpeg_quality))
+        return EncodedImage._of_pixels((self._pixel_bytes(), self._width, self._height, self._layout), int(jpeg_quality))
 
 
 def _as_bytes(value: Any) -> bytes:

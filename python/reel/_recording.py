@@ -197,7 +197,7 @@ class VideoEncoder:
         from ._archetypes import Image
 
         image = frame if isinstance(frame, Image) else Image(frame)
-        self._native.encode(image._data.tobytes(), image._width, image._height, image._layout)
+        self._native.encode(image._pixel_bytes(), image._width, image._height, image._layout)
 
     @property
     def samples_logged(self) -> int:

@@ -16,6 +16,8 @@ use reel_query::frames::{At, Clock, store_frames};
 use reel_sdk::{EntityPath, Store};
 use reel_types::VideoFrameReference;
 
+use crate::recording::time_kind_name;
+
 /// Memory for a reader's loaded chunks; older ones are read again when needed.
 const STORE_BUDGET: usize = 256 << 20;
 
@@ -77,14 +79,7 @@ impl Reader {
         let mut out: Vec<(String, String)> = store
             .timelines()
             .into_iter()
-            .map(|t| {
-                let kind = match t.typ {
-                    reel_types::TimeType::Sequence => "sequence",
-                    reel_types::TimeType::DurationNs => "duration",
-                    reel_types::TimeType::TimestampNs => "timestamp",
-                };
-                (t.name.to_string(), kind.to_owned())
-            })
+            .map(|t| (t.name.to_string(), time_kind_name(t.typ).to_owned()))
             .collect();
         out.sort();
         out

@@ -57,14 +57,28 @@ fn image_of(
     Image::try_new(blob_of(data), format).map_err(|e| value_err(format!("{entity}: {e}")))
 }
 
+/// The names Python gives the time types.
+const TIME_KINDS: [(&str, TimeType); 3] = [
+    ("sequence", TimeType::Sequence),
+    ("duration", TimeType::DurationNs),
+    ("timestamp", TimeType::TimestampNs),
+];
+
 /// The time type Python names "sequence", "duration" or "timestamp".
 fn time_type(kind: &str) -> PyResult<TimeType> {
-    match kind {
-        "sequence" => Ok(TimeType::Sequence),
-        "duration" => Ok(TimeType::DurationNs),
-        "timestamp" => Ok(TimeType::TimestampNs),
-        other => Err(value_err(format!("unknown time kind {other:?}"))),
-    }
+    TIME_KINDS
+        .iter()
+        .find(|(name, _)| *name == kind)
+        .map(|(_, typ)| *typ)
+        .ok_or_else(|| value_err(format!("unknown time kind {kind:?}")))
+}
+
+/// The name Python gives `typ` (see [`time_type`]).
+pub(crate) fn time_kind_name(typ: TimeType) -> &'static str {
+    TIME_KINDS
+        .iter()
+        .find(|(_, t)| *t == typ)
+        .map_or("sequence", |(name, _)| name)
 }
 
 fn value_err(e: impl std::fmt::Display) -> PyErr {
@@ -165,10 +179,9 @@ impl Recording {
     /// Sets this thread's time: `kind` is "sequence", "duration" or
     /// "timestamp" (the last two in nanoseconds).
     fn set_time(&self, timeline: &str, kind: &str, value: i64) -> PyResult<()> {
-        let cell = match time_type(kind)? {
-            TimeType::Sequence => TimeCell::sequence(value),
-            TimeType::DurationNs => TimeCell::duration_nanos(value),
-            TimeType::TimestampNs => TimeCell::timestamp_nanos(value),
+        let cell = TimeCell {
+            typ: time_type(kind)?,
+            value,
         };
         self.stream()?.set_time(timeline, cell);
         Ok(())
