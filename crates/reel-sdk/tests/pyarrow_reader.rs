@@ -47,6 +47,15 @@ fn write_recording(path: &Path, compression: Compression) {
         let pixels = reel_sdk::synthetic::moving_pattern_rgb8(96, 64, f as u64);
         rec.log("camera/raw", &Image::from_rgb8(pixels, [96, 64]).unwrap())
             .unwrap();
+        if f < 3 {
+            // 3.9 MB frames: LZ4 frames of several 4 MiB blocks.
+            let pixels = reel_sdk::synthetic::moving_pattern_rgb8(1280, 1024, f as u64);
+            rec.log(
+                "camera/large",
+                &Image::from_rgb8(pixels, [1280, 1024]).unwrap(),
+            )
+            .unwrap();
+        }
         rec.log(
             "video/refs",
             &VideoFrameReference::new(f * 33_333_333)

@@ -8,7 +8,7 @@ use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::{IpcWriteOptions, StreamWriter};
 use arrow_schema::ArrowError;
 
-use crate::ipc_check;
+use crate::{ipc_check, ipc_write};
 
 /// How chunk bodies are compressed inside their Arrow IPC message.
 ///
@@ -48,26 +48,41 @@ impl Compression {
 
 /// Encodes one batch as a complete IPC stream (schema, batch, end marker).
 pub fn encode_batch(batch: &RecordBatch, compression: Compression) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    encode_batch_into(batch, compression, &mut out)?;
+    Ok(out)
+}
+
+/// [`encode_batch`] into `out`, which is cleared first: a caller encoding
+/// chunk after chunk hands the same buffer back and its memory is reused.
+pub fn encode_batch_into(
+    batch: &RecordBatch,
+    compression: Compression,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    out.clear();
     let compression = if compression == Compression::Lz4 && !worth_lz4(batch) {
         Compression::Off
     } else {
         compression
     };
+    if matches!(compression, Compression::Off | Compression::Lz4) {
+        if let Some(done) = ipc_write::write_stream(batch, compression == Compression::Lz4, out) {
+            return done;
+        }
+    }
     let options = IpcWriteOptions::default()
         .try_with_compression(compression.arrow())
         .and_then(|o| o.try_with_compression_level(compression.level()))
         .map_err(|e| e.to_string())?;
     // Room for the batch uncompressed (arrow-ipc stores a buffer raw when
-    // LZ4 does not shrink it): a smaller guess made the Vec grow, copying
-    // what was written so far — 14% of an image log's time was memmove.
-    // Pages never written are never touched.
-    let mut out = Vec::with_capacity(batch.get_array_memory_size() + 4096);
-    let mut writer = StreamWriter::try_new_with_options(&mut out, &batch.schema(), options)
+    // it does not shrink): a smaller guess made the Vec grow and copy.
+    out.reserve(batch.get_array_memory_size() + 4096);
+    let mut writer = StreamWriter::try_new_with_options(&mut *out, &batch.schema(), options)
         .map_err(|e| e.to_string())?;
     writer.write(batch).map_err(|e| e.to_string())?;
     writer.finish().map_err(|e| e.to_string())?;
-    drop(writer);
-    Ok(out)
+    Ok(())
 }
 
 /// Whether LZ4 is likely to shrink the batch: compresses a few samples of

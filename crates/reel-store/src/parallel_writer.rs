@@ -10,7 +10,10 @@
 //! The file is the same as [`RecordingWriter`]'s: chunks in the order they
 //! were appended, each handed to the OS as soon as it is complete. What a
 //! crash can lose is bounded by the chunks in flight (`2 × threads + 2`),
-//! which also bounds the memory this adds.
+//! which also bounds the memory this adds. The payloads' memory goes back
+//! from the writer thread to the encoders (a pool of at most that many
+//! buffers), so a long recording reuses the same pages instead of faulting
+//! in new ones for every chunk.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -36,6 +39,8 @@ struct Progress {
 struct Shared {
     progress: Mutex<Progress>,
     changed: Condvar,
+    /// Emptied payload buffers, written and ready for the next chunks.
+    spare: Mutex<Vec<Vec<u8>>>,
 }
 
 impl Shared {
@@ -57,6 +62,19 @@ impl Shared {
                 return Ok(p);
             }
             p = self.changed.wait(p).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn take_spare(&self) -> Vec<u8> {
+        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
+        spare.pop().unwrap_or_default()
+    }
+
+    /// Keeps `buffer` for a later chunk, up to `max` buffers.
+    fn give_spare(&self, buffer: Vec<u8>, max: usize) {
+        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
+        if spare.len() < max {
+            spare.push(buffer);
         }
     }
 }
@@ -88,9 +106,10 @@ impl<W: Write + Send + 'static> ParallelWriter<W> {
         let mut encoders = Vec::with_capacity(threads);
         for i in 0..threads {
             let (job_rx, done_tx, path) = (job_rx.clone(), done_tx.clone(), path.clone());
+            let shared = shared.clone();
             let encoder = std::thread::Builder::new()
                 .name(format!("reel-encode-{i}"))
-                .spawn(move || encode_loop(&job_rx, &done_tx, compression, &path))
+                .spawn(move || encode_loop(&job_rx, &done_tx, &shared, compression, &path))
                 .map_err(spawn_error)?;
             encoders.push(encoder);
         }
@@ -98,7 +117,7 @@ impl<W: Write + Send + 'static> ParallelWriter<W> {
         let thread_shared = shared.clone();
         let writer = std::thread::Builder::new()
             .name("reel-write".into())
-            .spawn(move || write_loop(writer, &done_rx, &thread_shared))
+            .spawn(move || write_loop(writer, &done_rx, &thread_shared, max_in_flight as usize))
             .map_err(spawn_error)?;
         Ok(Self {
             jobs: Some(jobs),
@@ -173,13 +192,14 @@ impl<W: Write + Send + 'static> Drop for ParallelWriter<W> {
 fn encode_loop(
     jobs: &Mutex<Receiver<(u64, Chunk)>>,
     done: &Sender<(u64, StoreResult<EncodedChunk>)>,
+    shared: &Shared,
     compression: crate::Compression,
     path: &str,
 ) {
     loop {
         let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
         let Ok((seq, chunk)) = job else { return };
-        let encoded = EncodedChunk::encode(&chunk, compression, path);
+        let encoded = EncodedChunk::encode_reusing(&chunk, compression, path, shared.take_spare());
         drop(chunk);
         if done.send((seq, encoded)).is_err() {
             return;
@@ -192,6 +212,7 @@ fn write_loop<W: Write>(
     mut writer: RecordingWriter<W>,
     done: &Receiver<(u64, StoreResult<EncodedChunk>)>,
     shared: &Shared,
+    max_spare: usize,
 ) -> RecordingWriter<W> {
     let mut waiting = BTreeMap::new();
     let mut next = 0u64;
@@ -202,10 +223,14 @@ fn write_loop<W: Write>(
             // After a failure, later chunks are dropped: a gap in the file
             // would put rows after ones logged later.
             let failed = shared.lock().failed.is_some();
-            let result = if failed {
-                Ok(())
-            } else {
-                encoded.and_then(|e| writer.append_encoded(e).map(drop))
+            let result = match encoded {
+                Ok(_) if failed => Ok(()),
+                Ok(e) => {
+                    let (written, buffer) = writer.append_encoded_recycling(e);
+                    shared.give_spare(buffer, max_spare);
+                    written.map(drop)
+                }
+                Err(e) => Err(e),
             };
             let mut p = shared.lock();
             if let Err(e) = result {

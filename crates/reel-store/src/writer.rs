@@ -26,13 +26,26 @@ pub struct EncodedChunk {
 impl EncodedChunk {
     /// Encodes `chunk`; `path` names the file in errors.
     pub fn encode(chunk: &Chunk, compression: Compression, path: &str) -> StoreResult<Self> {
-        let payload = ipc::encode_batch(chunk.record_batch(), compression).map_err(|message| {
-            StoreError::Encode {
+        Self::encode_reusing(chunk, compression, path, Vec::new())
+    }
+
+    /// [`Self::encode`] into `buffer`'s memory: the payload of a chunk
+    /// written earlier (see [`RecordingWriter::append_encoded_recycling`]).
+    /// An image chunk is megabytes; new memory for each one cost more page
+    /// faults than compressing it.
+    pub fn encode_reusing(
+        chunk: &Chunk,
+        compression: Compression,
+        path: &str,
+        mut payload: Vec<u8>,
+    ) -> StoreResult<Self> {
+        ipc::encode_batch_into(chunk.record_batch(), compression, &mut payload).map_err(
+            |message| StoreError::Encode {
                 path: path.to_string(),
                 entity: chunk.entity_path().to_string(),
                 message,
-            }
-        })?;
+            },
+        )?;
         Ok(Self {
             header: format::encode_frame_header(FrameKind::Chunk, &payload),
             payload,
@@ -54,6 +67,8 @@ pub struct RecordingWriter<W: Write> {
     compression: Compression,
     chunk_index: Vec<ChunkIndexEntry>,
     keyframes: Vec<KeyframeEntry>,
+    /// The last payload's memory, for the next chunk.
+    spare: Vec<u8>,
 }
 
 impl RecordingWriter<BufWriter<File>> {
@@ -89,6 +104,7 @@ impl<W: Write> RecordingWriter<W> {
             compression,
             chunk_index: Vec::new(),
             keyframes: Vec::new(),
+            spare: Vec::new(),
         })
     }
 
@@ -99,24 +115,49 @@ impl<W: Write> RecordingWriter<W> {
 
     /// Appends one chunk; returns its frame offset.
     pub fn append_chunk(&mut self, chunk: &Chunk) -> StoreResult<u64> {
-        let encoded = EncodedChunk::encode(chunk, self.compression, &self.path)?;
-        self.append_encoded(encoded)
+        let spare = std::mem::take(&mut self.spare);
+        let encoded = EncodedChunk::encode_reusing(chunk, self.compression, &self.path, spare)?;
+        let (offset, spare) = self.append_encoded_recycling(encoded);
+        self.spare = spare;
+        offset
     }
 
     /// Appends a chunk encoded beforehand (on any thread, see
     /// [`EncodedChunk::encode`]); returns its frame offset.
     pub fn append_encoded(&mut self, chunk: EncodedChunk) -> StoreResult<u64> {
-        let offset = self.write_framed(&chunk.header, &chunk.payload)?;
+        self.append_encoded_recycling(chunk).0
+    }
+
+    /// [`Self::append_encoded`], handing back the payload's memory (emptied)
+    /// for [`EncodedChunk::encode_reusing`].
+    pub fn append_encoded_recycling(&mut self, chunk: EncodedChunk) -> (StoreResult<u64>, Vec<u8>) {
+        let EncodedChunk {
+            header,
+            mut payload,
+            entry,
+            keyframes,
+        } = chunk;
+        let result = self.place(&header, &payload, entry, keyframes);
+        payload.clear();
+        (result, payload)
+    }
+
+    fn place(
+        &mut self,
+        header: &[u8; format::FRAME_HEADER_LEN],
+        payload: &[u8],
+        mut entry: ChunkIndexEntry,
+        keyframes: Vec<KeyframeEntry>,
+    ) -> StoreResult<u64> {
+        let offset = self.write_framed(header, payload)?;
         self.out.flush().map_err(|source| self.io(source))?;
-        let mut entry = chunk.entry;
         entry.offset = offset;
         entry.frame_len = self.pos - offset;
         self.chunk_index.push(entry);
-        self.keyframes
-            .extend(chunk.keyframes.into_iter().map(|mut k| {
-                k.chunk_offset = offset;
-                k
-            }));
+        self.keyframes.extend(keyframes.into_iter().map(|mut k| {
+            k.chunk_offset = offset;
+            k
+        }));
         Ok(offset)
     }
 

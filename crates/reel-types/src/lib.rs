@@ -30,6 +30,7 @@ pub mod guard;
 mod image;
 pub mod media_type;
 pub mod picture;
+mod recycled;
 mod time;
 pub mod video;
 
