@@ -2,7 +2,7 @@
 # reel beside the Python Rerun SDK 0.41 and FFmpeg, in one run: builds reel,
 # makes the inputs with ffmpeg, sets up a Python venv with rerun-sdk, av and
 # numpy (the Rerun column is skipped, with the reason, if that fails), runs
-# every workload 3 times and writes the table to docs/BENCHMARKS.md.
+# every workload 5 times and writes the table to docs/BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK="${REEL_BENCH_DIR:-$PWD/target/bench-compare}"

@@ -124,9 +124,14 @@ fn main() {
                 FrameSource::from_media_file(MediaFile::open(arg(1)).unwrap()).unwrap();
             // Playback, not live: decoders may look ahead (libdav1d frame threads).
             source.set_low_latency(false);
-            // An optional frame-cache budget in MiB (default 512).
+            // An optional frame-cache budget in MiB (default 512), or
+            // `keep-history`: frames behind the playhead kept up to the
+            // budget from the start (no adaptation: the cache fills).
             if let Ok(mib) = arg(2).parse::<usize>() {
                 source.set_cache_bytes(mib << 20);
+            }
+            if arg(2) == "keep-history" {
+                source.set_adaptive_history(false);
             }
             let times = source.frame_times();
             let t = Instant::now();

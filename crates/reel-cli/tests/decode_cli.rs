@@ -1393,3 +1393,83 @@ fn a_recording_being_written_is_followed_frame_by_frame() {
     drop(rec);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Playing forward keeps only a floor of frames behind the playhead;
+/// scrubbing back over evicted frames makes the cache keep more, and the
+/// frames it hands out are ffmpeg's, evicted or not.
+#[test]
+fn history_is_kept_as_far_as_it_is_asked_for_again() {
+    if !ffmpeg_available() {
+        return;
+    }
+    let dir = tempdir("history");
+    let path = dir.join("h264_720p_3s.mp4");
+    // 90 frames of 1.38 MB decoded: 124 MB, four times the history floor.
+    ffmpeg_lavfi(
+        &path,
+        "testsrc2=size=1280x720:rate=30:duration=3",
+        &[
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "30",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    );
+    let frame_bytes = 1280 * 720 * 3 / 2;
+    let expected = ffmpeg_frames(&path, "yuv420p", frame_bytes);
+    let floor = reel_decode::HISTORY_FLOOR_BYTES;
+
+    let (mut source, times) = source_of(&path);
+    let mut peak = 0;
+    for (i, t) in times.iter().enumerate() {
+        let f = source.frame_at(*t).unwrap().unwrap();
+        if i % 10 == 0 {
+            assert!(f.to_planar_bytes() == expected[i], "frame {i}");
+        }
+        peak = peak.max(source.cached_bytes());
+    }
+    // The floor behind, a few frames ahead (the decoder's reordering).
+    assert!(
+        peak <= floor + 8 * frame_bytes,
+        "forward play held {peak} bytes"
+    );
+
+    // Back over evicted frames: each is decoded again, right, and the
+    // cache grows to keep what is revisited.
+    for i in (0..times.len()).rev().step_by(7) {
+        let f = source.frame_at(times[i]).unwrap().unwrap();
+        assert!(f.to_planar_bytes() == expected[i], "back to frame {i}");
+    }
+    assert!(
+        source.cached_bytes() > floor + 8 * frame_bytes,
+        "scrubbing back grew the cache: {} bytes",
+        source.cached_bytes()
+    );
+    // The same scrub again: every frame it asks for is kept now.
+    let decoded = source.stats().samples_decoded;
+    for i in (0..times.len()).rev().step_by(7) {
+        source.frame_at(times[i]).unwrap().unwrap();
+    }
+    assert_eq!(
+        source.stats().samples_decoded,
+        decoded,
+        "the second scrub decoded nothing"
+    );
+
+    // Without adaptation, forward play keeps everything the budget allows.
+    let (mut fixed, _) = source_of(&path);
+    fixed.set_adaptive_history(false);
+    for t in &times {
+        fixed.frame_at(*t).unwrap().unwrap();
+    }
+    assert!(
+        fixed.cached_bytes() >= 85 * frame_bytes,
+        "{}",
+        fixed.cached_bytes()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

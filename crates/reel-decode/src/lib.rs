@@ -69,4 +69,6 @@ pub use error::DecodeError;
 pub use frame_server::{FrameReply, FrameServer, ServerOptions, StreamFrames, StreamStats};
 pub use playback::Playback;
 pub use reel_types::picture::{ChromaLayout, DecodedFrame, Matrix, PlaneView};
-pub use source::{DEFAULT_CACHE_BYTES, FrameSource, SampleReader, SourceStats, StreamSample};
+pub use source::{
+    DEFAULT_CACHE_BYTES, FrameSource, HISTORY_FLOOR_BYTES, SampleReader, SourceStats, StreamSample,
+};

@@ -1,7 +1,7 @@
 //! Frame at time: a seek index over a stream's samples, decoding from the
 //! right keyframe, and a decoded-frame cache under a memory budget.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::task::Poll;
 
@@ -13,6 +13,14 @@ use crate::{DecodeError, DecodedFrame};
 
 /// Default decoded-frame cache budget: 512 MiB.
 pub const DEFAULT_CACHE_BYTES: usize = 512 << 20;
+
+/// Bytes of frames behind the playhead a cache keeps until one of them is
+/// asked for again after it was evicted (about 23 frames of 720p): from
+/// then on it keeps twice as many each time, up to its whole budget.
+pub const HISTORY_FLOOR_BYTES: usize = 32 << 20;
+
+/// Evicted frames remembered, to notice when one is asked for again.
+const EVICTED_REMEMBERED: usize = 4096;
 
 /// One sample of a stream, in decode order.
 #[derive(Clone, Debug)]
@@ -67,6 +75,16 @@ struct CachedFrame {
 }
 
 /// Decoded frames by PTS, least recently used evicted first.
+///
+/// Frames behind the playhead (the frame last asked for) are history, and
+/// history is kept only as far as it is used: a program playing a long
+/// video forward never looks back, and filling 512 MiB with frames it
+/// will not ask for again costs new memory (page faults) in the middle of
+/// playback — a tenth of a 720p decode's time. History starts at
+/// [`HISTORY_FLOOR_BYTES`] and doubles each time a frame evicted from it
+/// is asked for again (scrubbing back, random access), the way ARC-style
+/// caches size themselves from their "ghost" hits. Frames ahead of the
+/// playhead (decoded ahead for playback) only ever leave under the budget.
 struct FrameCache {
     frames: HashMap<i64, CachedFrame>,
     bytes: usize,
@@ -76,9 +94,28 @@ struct FrameCache {
     /// returned, however small the budget (a decoder may put out several
     /// pictures at once, the one wanted first).
     pinned: Option<i64>,
+    /// The PTS last asked for: frames before it are history.
+    playhead: Option<i64>,
+    /// Bytes of history kept; `None`: as much as the budget allows.
+    history: Option<usize>,
+    /// PTS evicted lately, oldest first.
+    evicted: VecDeque<i64>,
 }
 
 impl FrameCache {
+    fn new(budget: usize) -> Self {
+        Self {
+            frames: HashMap::new(),
+            bytes: 0,
+            budget,
+            clock: 0,
+            pinned: None,
+            playhead: None,
+            history: Some(HISTORY_FLOOR_BYTES),
+            evicted: VecDeque::new(),
+        }
+    }
+
     fn get(&mut self, pts: i64) -> Option<Arc<DecodedFrame>> {
         self.clock += 1;
         let clock = self.clock;
@@ -86,6 +123,17 @@ impl FrameCache {
             c.last_use = clock;
             c.frame.clone()
         })
+    }
+
+    /// A lookup did not find `pts`: if it was evicted lately, history is
+    /// worth more than was kept.
+    fn missed(&mut self, pts: i64) {
+        if let Some(at) = self.evicted.iter().rposition(|p| *p == pts) {
+            self.evicted.remove(at);
+            if let Some(history) = &mut self.history {
+                *history = history.saturating_mul(2);
+            }
+        }
     }
 
     fn insert(&mut self, frame: DecodedFrame) {
@@ -104,6 +152,7 @@ impl FrameCache {
     }
 
     fn evict(&mut self) {
+        self.evict_history();
         while self.bytes > self.budget && self.frames.len() > 1 {
             let pinned = self.pinned;
             let Some((&oldest, _)) = self
@@ -114,11 +163,47 @@ impl FrameCache {
             else {
                 break;
             };
-            if let Some(c) = self.frames.remove(&oldest) {
-                self.bytes -= c.frame.heap_size();
-                if let Ok(frame) = Arc::try_unwrap(c.frame) {
-                    crate::pool::recycle(frame.planes);
-                }
+            self.remove(oldest);
+        }
+    }
+
+    /// Evicts history beyond what it has been worth, least recently used first.
+    fn evict_history(&mut self) {
+        let (Some(playhead), Some(keep)) = (self.playhead, self.history) else {
+            return;
+        };
+        if keep >= self.budget {
+            return;
+        }
+        let mut behind: Vec<(u64, i64, usize)> = self
+            .frames
+            .iter()
+            .filter(|(pts, _)| **pts < playhead && Some(**pts) != self.pinned)
+            .map(|(pts, c)| (c.last_use, *pts, c.frame.heap_size()))
+            .collect();
+        let mut held: usize = behind.iter().map(|b| b.2).sum();
+        if held <= keep {
+            return;
+        }
+        behind.sort_unstable();
+        for (_, pts, size) in behind {
+            if held <= keep {
+                break;
+            }
+            self.remove(pts);
+            held -= size;
+        }
+    }
+
+    fn remove(&mut self, pts: i64) {
+        if let Some(c) = self.frames.remove(&pts) {
+            self.bytes -= c.frame.heap_size();
+            if self.evicted.len() == EVICTED_REMEMBERED {
+                self.evicted.pop_front();
+            }
+            self.evicted.push_back(pts);
+            if let Ok(frame) = Arc::try_unwrap(c.frame) {
+                crate::pool::recycle(frame.planes);
             }
         }
     }
@@ -141,8 +226,10 @@ enum Lookup {
 /// Samples are appended in decode order (a live stream keeps appending);
 /// [`frame_at`](Self::frame_at) returns the frame shown at a time — the one
 /// with the latest PTS ≤ t — decoding from the keyframe before it only when
-/// the decoder is not already on its way there, and caching every decoded
-/// frame, so scrubbing backwards within cached frames decodes nothing.
+/// the decoder is not already on its way there, and caching decoded frames
+/// (those behind the playhead as far as they are asked for again, see
+/// [`HISTORY_FLOOR_BYTES`]), so scrubbing backwards within cached frames
+/// decodes nothing.
 pub struct FrameSource {
     codec: VideoCodec,
     /// Chosen from the first keyframe when `None`.
@@ -198,13 +285,7 @@ impl FrameSource {
             options: DecoderOptions::default(),
             open_ended: false,
             flushing: false,
-            cache: FrameCache {
-                frames: HashMap::new(),
-                bytes: 0,
-                budget: cache_bytes,
-                clock: 0,
-                pinned: None,
-            },
+            cache: FrameCache::new(cache_bytes),
             stats: SourceStats::default(),
         }
     }
@@ -339,6 +420,14 @@ impl FrameSource {
     /// Sets the decoded-frame cache budget in bytes (evicting down to it).
     pub fn set_cache_bytes(&mut self, bytes: usize) {
         self.cache.budget = bytes;
+        self.cache.evict();
+    }
+
+    /// Whether frames behind the playhead are kept only as far as they are
+    /// asked for again (the default, see [`HISTORY_FLOOR_BYTES`]) or up to
+    /// the whole budget from the start.
+    pub fn set_adaptive_history(&mut self, adaptive: bool) {
+        self.cache.history = adaptive.then_some(HISTORY_FLOOR_BYTES);
         self.cache.evict();
     }
 
@@ -523,6 +612,7 @@ impl FrameSource {
     /// (`end`: one past the last frame ≤ the time asked for).
     fn decode_frame(&mut self, position: usize, end: usize) -> Result<Lookup, DecodeError> {
         self.cache.pinned = Some(self.by_pts[position].0);
+        self.cache.playhead = Some(self.by_pts[position].0);
         let found = self.decode_frame_pinned(position, end);
         self.cache.pinned = None;
         self.cache.evict();
@@ -535,6 +625,7 @@ impl FrameSource {
             self.stats.cache_hits += 1;
             return Ok(Lookup::Frame(f));
         }
+        self.cache.missed(pts);
         let key = self
             .keyframe_for(index, pts)
             .ok_or_else(|| DecodeError::Setup("no keyframe at or before this frame".into()))?;

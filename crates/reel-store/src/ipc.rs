@@ -66,10 +66,10 @@ pub fn encode_batch_into(
     } else {
         compression
     };
-    if matches!(compression, Compression::Off | Compression::Lz4) {
-        if let Some(done) = ipc_write::write_stream(batch, compression == Compression::Lz4, out) {
-            return done;
-        }
+    if matches!(compression, Compression::Off | Compression::Lz4)
+        && let Some(done) = ipc_write::write_stream(batch, compression == Compression::Lz4, out)
+    {
+        return done;
     }
     let options = IpcWriteOptions::default()
         .try_with_compression(compression.arrow())

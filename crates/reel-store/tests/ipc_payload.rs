@@ -68,7 +68,7 @@ fn every_type(rows: usize, with_nulls: bool) -> RecordBatch {
                 large_list.values().append_value(k as f32 * 0.5);
             }
             large_list.append(true);
-            fixed.append_value(&[i as u8; 5]).unwrap();
+            fixed.append_value([i as u8; 5]).unwrap();
         }
     }
     let blobs: Vec<Option<Vec<u8>>> = (0..rows)
