@@ -23,6 +23,10 @@ const MAX_KEPT_BYTES: usize = 96 << 20;
 /// Capacities are rounded up to this, so chunks of about the same size
 /// fit each other's buffers.
 const GRANULE: usize = 1 << 20;
+/// Smaller columns use plain allocations: their memory is cheap to get,
+/// and a kept buffer would sit mostly empty under them (a chunk may stay
+/// in memory for the life of a store).
+const MIN_POOLED: usize = 256 << 10;
 
 static KEPT: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 
@@ -32,11 +36,18 @@ fn kept() -> MutexGuard<'static, Vec<Vec<u8>>> {
 
 /// An empty `Vec` with room for `capacity` bytes, reused when one is kept.
 pub(crate) fn take(capacity: usize) -> Vec<u8> {
+    if capacity < MIN_POOLED {
+        return Vec::with_capacity(capacity);
+    }
+    // At most twice the room asked for: no small chunk pins a big buffer.
+    let fits = |v: &Vec<u8>| {
+        v.capacity() >= capacity && v.capacity() <= 2 * capacity.next_multiple_of(GRANULE)
+    };
     let mut kept = kept();
     let best = kept
         .iter()
         .enumerate()
-        .filter(|(_, v)| v.capacity() >= capacity)
+        .filter(|(_, v)| fits(v))
         .min_by_key(|(_, v)| v.capacity())
         .map(|(i, _)| i);
     match best {
@@ -62,7 +73,7 @@ impl Drop for Lent {
 
 /// An Arrow buffer over `bytes` whose memory returns here when dropped.
 pub(crate) fn into_buffer(bytes: Vec<u8>) -> Buffer {
-    if bytes.is_empty() {
+    if bytes.is_empty() || bytes.capacity() < MIN_POOLED {
         return Buffer::from_vec(bytes);
     }
     let len = bytes.len();
@@ -91,5 +102,8 @@ mod tests {
         drop(clone);
         // Other tests may take from the pool meanwhile; look for ours.
         assert!(kept().iter().any(|v| v.as_ptr() == at && v.is_empty()));
+        // Not lent to a column a fraction of its size.
+        let small = take(MIN_POOLED);
+        assert_ne!(small.as_ptr(), at);
     }
 }
