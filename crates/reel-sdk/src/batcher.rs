@@ -139,6 +139,8 @@ pub(crate) fn run(
     config: BatcherConfig,
     error: SharedError,
 ) {
+    // Declared first, dropped last: after the sink has written every chunk.
+    let _reuse = reel_types::ColumnReuse::start();
     let mut b = Batcher {
         groups: HashMap::new(),
         sink,

@@ -44,6 +44,7 @@ pub use encoded_image::EncodedImage;
 pub use entity_path::EntityPath;
 pub use error::{DataError, DataResult};
 pub use image::{ChannelDatatype, ColorModel, Image, ImageFormat, PixelFormat, PixelLayout};
+pub use recycled::ColumnReuse;
 pub use time::{TimeCell, TimeColumn, TimePoint, TimeType, Timeline, TimelineName, seconds};
 pub use video::{AssetVideo, VideoCodec, VideoFrameReference, VideoStream};
 

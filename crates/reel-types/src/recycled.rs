@@ -8,10 +8,13 @@
 //! memory back when the last reference to it drops, which is usually when
 //! the chunk has been written, and the next chunk takes it.
 //!
-//! At most [`MAX_KEPT`] buffers and [`MAX_KEPT_BYTES`] wait here, so what
-//! stays allocated after logging stops is bounded.
+//! Memory is kept only while a [`ColumnReuse`] is alive (a recording
+//! stream's batcher holds one), at most [`MAX_KEPT`] buffers and
+//! [`MAX_KEPT_BYTES`]; when the last one goes, so does the kept memory: a
+//! program that stops logging and reads (a viewer) does not carry it.
 
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use arrow_buffer::Buffer;
@@ -29,6 +32,31 @@ const GRANULE: usize = 1 << 20;
 const MIN_POOLED: usize = 256 << 10;
 
 static KEPT: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+
+/// Live [`ColumnReuse`] guards.
+static USERS: AtomicUsize = AtomicUsize::new(0);
+
+/// While one is alive, the memory of dropped byte columns of chunks built
+/// from rows is kept for the next chunk; dropping the last one frees it.
+#[must_use = "memory is kept only while the guard lives"]
+pub struct ColumnReuse(());
+
+impl ColumnReuse {
+    /// Starts keeping column memory (until this and every other guard drop).
+    pub fn start() -> Self {
+        USERS.fetch_add(1, Ordering::SeqCst);
+        Self(())
+    }
+}
+
+impl Drop for ColumnReuse {
+    fn drop(&mut self) {
+        if USERS.fetch_sub(1, Ordering::SeqCst) == 1 {
+            let freed = std::mem::take(&mut *kept());
+            drop(freed);
+        }
+    }
+}
 
 fn kept() -> MutexGuard<'static, Vec<Vec<u8>>> {
     KEPT.lock().unwrap_or_else(PoisonError::into_inner)
@@ -65,7 +93,8 @@ impl Drop for Lent {
         bytes.clear();
         let mut kept = kept();
         let held: usize = kept.iter().map(Vec::capacity).sum();
-        if kept.len() < MAX_KEPT && held + bytes.capacity() <= MAX_KEPT_BYTES {
+        let wanted = USERS.load(Ordering::SeqCst) > 0;
+        if wanted && kept.len() < MAX_KEPT && held + bytes.capacity() <= MAX_KEPT_BYTES {
             kept.push(bytes);
         }
     }
@@ -91,6 +120,7 @@ mod tests {
 
     #[test]
     fn a_dropped_buffer_lends_its_memory_to_the_next() {
+        let reuse = ColumnReuse::start();
         let mut bytes = take(3 << 20);
         bytes.extend((0..3u32 << 20).map(|i| i as u8));
         let at = bytes.as_ptr();
@@ -105,5 +135,12 @@ mod tests {
         // Not lent to a column a fraction of its size.
         let small = take(MIN_POOLED);
         assert_ne!(small.as_ptr(), at);
+        // Without a guard alive, nothing is kept (other tests may hold one).
+        drop(reuse);
+        if USERS.load(Ordering::SeqCst) == 0 {
+            assert!(kept().is_empty());
+            drop(into_buffer(take(3 << 20)));
+            assert!(kept().is_empty());
+        }
     }
 }
