@@ -1473,3 +1473,142 @@ fn history_is_kept_as_far_as_it_is_asked_for_again() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Reading a stream in order for throughput decodes its groups of pictures
+/// on worker threads side by side; every frame must still be the one
+/// ffmpeg decodes, read in order, with a cache budget smaller than a group
+/// (the workers wait for the reader), and after jumping back. Streams
+/// with leading pictures (open GOPs) must not be split into groups.
+#[test]
+fn groups_of_pictures_decoded_side_by_side_match_ffmpeg() {
+    if !ffmpeg_available() || !libav() {
+        return;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let dir = tempdir("gop-parallel");
+    // name, ffmpeg arguments, split into groups (closed GOPs)
+    let streams: &[(&str, &[&str], bool)] = &[
+        (
+            "h264_bframes.mp4",
+            &[
+                "-c:v", "libx264", "-bf", "3", "-g", "15", "-pix_fmt", "yuv420p",
+            ],
+            true,
+        ),
+        (
+            "h264_422_10bit.mkv",
+            &["-c:v", "libx264", "-g", "15", "-pix_fmt", "yuv422p10le"],
+            true,
+        ),
+        (
+            "h264_open_gop.mp4",
+            &[
+                "-c:v",
+                "libx264",
+                "-bf",
+                "3",
+                "-g",
+                "15",
+                "-x264-params",
+                "open-gop=1",
+                "-pix_fmt",
+                "yuv420p",
+            ],
+            false,
+        ),
+        (
+            "h265_closed.mp4",
+            &[
+                "-c:v",
+                "libx265",
+                "-g",
+                "15",
+                "-x265-params",
+                "no-open-gop=1:log-level=error",
+                "-pix_fmt",
+                "yuv420p",
+            ],
+            true,
+        ),
+        (
+            "h265_open.mp4",
+            &[
+                "-c:v",
+                "libx265",
+                "-g",
+                "15",
+                "-x265-params",
+                "open-gop=1:log-level=error",
+                "-pix_fmt",
+                "yuv420p",
+            ],
+            false,
+        ),
+        (
+            "av1.mp4",
+            &[
+                "-c:v",
+                "libaom-av1",
+                "-cpu-used",
+                "8",
+                "-g",
+                "15",
+                "-pix_fmt",
+                "yuv420p",
+            ],
+            true,
+        ),
+        (
+            "vp9_444_10bit.webm",
+            &[
+                "-c:v",
+                "libvpx-vp9",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "8",
+                "-g",
+                "15",
+                "-pix_fmt",
+                "yuv444p10le",
+            ],
+            true,
+        ),
+    ];
+    for (name, args, closed) in streams {
+        let path = dir.join(name);
+        ffmpeg_lavfi(&path, "testsrc2=size=320x240:rate=30:duration=4", args);
+        let expected = {
+            let (mut probe, times) = source_of(&path);
+            let first = probe.frame_at(times[0]).unwrap().unwrap();
+            ffmpeg_frames(
+                &path,
+                &first.ffmpeg_pix_fmt(),
+                first.to_planar_bytes().len(),
+            )
+        };
+        for budget in [reel_decode::DEFAULT_CACHE_BYTES, 1 << 20] {
+            let (mut source, times) = source_of(&path);
+            assert_eq!(times.len(), expected.len(), "{name}: frame count");
+            source.set_low_latency(false);
+            source.set_cache_bytes(budget);
+            // In order, then back to the middle and on to the end.
+            let middle = times.len() / 2 + 3;
+            let order = (0..times.len()).chain(middle..times.len());
+            for i in order {
+                let frame = source.frame_at(times[i]).unwrap().unwrap();
+                assert!(
+                    frame.to_planar_bytes() == expected[i],
+                    "{name}, budget {budget}: frame {i}"
+                );
+            }
+            let groups = source.stats().groups;
+            if *closed && cores >= 2 {
+                assert!(groups >= 8, "{name}: {groups} groups on worker threads");
+            } else if !closed {
+                assert_eq!(groups, 0, "{name}: leading pictures, yet split into groups");
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

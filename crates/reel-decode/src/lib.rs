@@ -57,6 +57,7 @@ mod decoder;
 mod error;
 pub mod ffmpeg;
 mod frame_server;
+mod gop_parallel;
 pub mod libav;
 mod openh264;
 mod playback;

@@ -9,6 +9,7 @@ use reel_types::{Blob, VideoCodec};
 
 use crate::backends::{default_backend, new_decoder_with};
 use crate::decoder::{Backend, Decoder, DecoderOptions, MAX_SILENCE, Output, SampleIn, silent};
+use crate::gop_parallel::GroupDecoders;
 use crate::{DecodeError, DecodedFrame};
 
 /// Default decoded-frame cache budget: 512 MiB.
@@ -49,8 +50,11 @@ pub struct SourceStats {
     /// pictures it owed (the `ffmpeg` process; never for in-process ones).
     pub waits: u64,
     /// Seconds spent handing samples to the decoder and taking its
-    /// pictures: `samples_decoded / decode_seconds` is its speed.
+    /// pictures: `samples_decoded / decode_seconds` is its speed (the
+    /// source's own decoder; groups on worker threads are not timed).
     pub decode_seconds: f64,
+    /// Groups of pictures given to worker threads while reading in order.
+    pub groups: u64,
 }
 
 /// Reads the bytes of samples that were appended without them
@@ -258,6 +262,14 @@ pub struct FrameSource {
     flushing: bool,
     cache: FrameCache,
     stats: SourceStats,
+    /// Groups of pictures decoded side by side while the stream is read in
+    /// order (see `gop_parallel`); created at the first such lookup.
+    groups: Option<GroupDecoders>,
+    /// The stream or this machine cannot use them.
+    groups_off: bool,
+    /// One past the last sample of the group last served from a worker: a
+    /// lookup at that keyframe reads on in order.
+    last_group_end: Option<usize>,
 }
 
 impl FrameSource {
@@ -287,6 +299,9 @@ impl FrameSource {
             flushing: false,
             cache: FrameCache::new(cache_bytes),
             stats: SourceStats::default(),
+            groups: None,
+            groups_off: false,
+            last_group_end: None,
         }
     }
 
@@ -470,6 +485,7 @@ impl FrameSource {
             self.options = options;
             self.decoder = None;
             self.started_at = None;
+            self.groups = None;
         }
     }
 
@@ -493,12 +509,18 @@ impl FrameSource {
             self.backend = backend;
             self.decoder = None;
             self.started_at = None;
+            self.groups = None;
+            self.groups_off = false;
         }
     }
 
     /// The backend decoding this stream (once a frame was asked for).
     pub fn backend(&self) -> Option<Backend> {
-        self.decoder.as_ref().map(|d| d.backend())
+        match (&self.decoder, &self.groups) {
+            (Some(d), _) => Some(d.backend()),
+            (None, Some(_)) => self.backend,
+            (None, None) => None,
+        }
     }
 
     /// Counters so far.
@@ -629,6 +651,9 @@ impl FrameSource {
         let key = self
             .keyframe_for(index, pts)
             .ok_or_else(|| DecodeError::Setup("no keyframe at or before this frame".into()))?;
+        if let Some(found) = self.decode_in_group(key, index, pts)? {
+            return Ok(found);
+        }
         // Keep decoding forward if the decoder is on a valid path (started at
         // a keyframe not after this one) and has not passed the frame yet —
         // unless the keyframe is far ahead, where a restart skips work.
@@ -685,6 +710,160 @@ impl FrameSource {
                 return Ok(Lookup::Live(self.newest_decoded_before(end)));
             }
         }
+    }
+
+    /// Serves the frame `pts` (sample `index`, keyframe `key`) from a group
+    /// decoded on a worker thread while the stream is read in order, queueing
+    /// the groups after it; `None`: the source's own decoder serves it.
+    fn decode_in_group(
+        &mut self,
+        key: usize,
+        index: usize,
+        pts: i64,
+    ) -> Result<Option<Lookup>, DecodeError> {
+        if !self.groups_allowed(key)? {
+            return Ok(None);
+        }
+        let held = self.groups.as_ref().and_then(|g| g.job_holding(index));
+        let job = match held {
+            Some(job) => job,
+            None => {
+                // Not queued: a seek, unless it reads on from the last group.
+                if let Some(g) = self.groups.as_mut() {
+                    g.cancel_all();
+                }
+                let in_order = pts == self.samples[key].pts || self.last_group_end == Some(key);
+                self.last_group_end = None;
+                if !in_order || !self.queue_group(key)? {
+                    return Ok(None);
+                }
+                match self.groups.as_ref().and_then(|g| g.job_holding(index)) {
+                    Some(job) => job,
+                    None => return Ok(None),
+                }
+            }
+        };
+        self.last_group_end = Some(job.end);
+        if let Some(g) = self.groups.as_mut() {
+            g.drop_before(job.start);
+        }
+        self.queue_ahead();
+        loop {
+            let taken = job.take();
+            for frame in taken.frames {
+                self.cache.insert(frame);
+            }
+            if let Some(frame) = self.cache.get(pts) {
+                return Ok(Some(Lookup::Frame(frame)));
+            }
+            if taken.done {
+                if job.delivered(pts) {
+                    // Decoded, and evicted before it was asked for (a budget
+                    // smaller than a group): the source's own decoder.
+                    self.last_group_end = None;
+                    return Ok(None);
+                }
+                return match taken.error {
+                    Some(e) => Err(e),
+                    None => Ok(Some(Lookup::NoPicture(pts))),
+                };
+            }
+            job.wait(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Whether groups may be decoded side by side (see `gop_parallel`):
+    /// reading a finite stream for throughput with automatic threads, on an
+    /// in-process backend, without leading pictures.
+    fn groups_allowed(&mut self, key: usize) -> Result<bool, DecodeError> {
+        if self.groups_off
+            || self.options.low_latency
+            || self.options.threads != 0
+            || self.open_ended
+            || self.sample_budget.is_some()
+        {
+            return Ok(false);
+        }
+        if self.groups.is_none() {
+            if self.has_leading_pictures() {
+                self.groups_off = true;
+                return Ok(false);
+            }
+            let data = self.sample_data(key)?;
+            let backend = *self
+                .backend
+                .get_or_insert_with(|| default_backend(self.codec, data.as_slice()));
+            // The ffmpeg process delivers later and costs a process per worker.
+            self.groups = (backend != Backend::Ffmpeg)
+                .then(|| GroupDecoders::for_this_machine(self.codec, backend))
+                .flatten();
+            self.groups_off = self.groups.is_none();
+        }
+        Ok(self.groups.is_some())
+    }
+
+    /// Whether a frame is shown before the keyframe it is decoded after, or
+    /// after a later keyframe (open GOPs): decoding from that keyframe alone
+    /// would not give it.
+    fn has_leading_pictures(&self) -> bool {
+        let mut latest_before = i64::MIN;
+        let mut group_key: Option<i64> = None;
+        for s in &self.samples {
+            if s.is_keyframe {
+                if s.pts < latest_before {
+                    return true;
+                }
+                group_key = Some(s.pts);
+            } else if group_key.is_some_and(|k| s.pts < k) {
+                return true;
+            }
+            latest_before = latest_before.max(s.pts);
+        }
+        false
+    }
+
+    /// Queues groups after the last one queued, one per worker. A group
+    /// whose bytes cannot be read is left for the lookup that needs it.
+    fn queue_ahead(&mut self) {
+        while let Some(g) = self.groups.as_ref() {
+            let Some(start) = g.queued_until() else {
+                return;
+            };
+            if g.queued() >= g.workers() || start >= self.samples.len() {
+                return;
+            }
+            if !matches!(self.queue_group(start), Ok(true)) {
+                return;
+            }
+        }
+    }
+
+    /// Queues the group starting at sample `start` (up to the next keyframe
+    /// that is a clean start); `false` if `start` is not one.
+    fn queue_group(&mut self, start: usize) -> Result<bool, DecodeError> {
+        let clean = |codec, data: &Blob| reel_video::bitstream::is_keyframe(codec, data.as_slice());
+        let first = self.sample_data(start)?;
+        if !self.samples[start].is_keyframe || !clean(self.codec, &first) {
+            return Ok(false);
+        }
+        let mut samples = vec![(first, self.samples[start].pts, true)];
+        for i in start + 1..self.samples.len() {
+            let data = self.sample_data(i)?;
+            let is_keyframe = self.samples[i].is_keyframe;
+            if is_keyframe && clean(self.codec, &data) {
+                break;
+            }
+            samples.push((data, self.samples[i].pts, is_keyframe));
+        }
+        self.stats.samples_decoded += samples.len() as u64;
+        self.stats.groups += 1;
+        let Some(groups) = self.groups.as_mut() else {
+            return Ok(false);
+        };
+        // Half the budget for pictures not taken yet, shared by the workers.
+        let cap = self.cache.budget / (2 * groups.workers());
+        groups.queue(start, samples, cap);
+        Ok(true)
     }
 
     /// After the decoder handed out its last picture: nothing is in flight

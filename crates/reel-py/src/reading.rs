@@ -169,8 +169,14 @@ impl Reader {
                         .collect()
                 }
             };
+            // Read in order: throughput (frame threads, and groups of
+            // pictures on worker threads side by side) over one-frame latency.
+            let mut source = frames.frames;
+            if !source.is_open_ended() {
+                source.set_low_latency(false);
+            }
             Ok(FrameIter {
-                source: Mutex::new(frames.frames),
+                source: Mutex::new(source),
                 times: times.into_iter(),
             })
         });
