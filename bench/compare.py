@@ -106,91 +106,118 @@ if RERUN or REEL_PY:
     import numpy as np
     frames = np.fromfile(frames_path, dtype=np.uint8).reshape(N, H, W, 3)
 
-for rep in range(REPEATS):
-    print(f"round {rep + 1}/{REPEATS}", file=sys.stderr)
-    # 1-2. Image and JPEG logging.
-    for wl, reel_wl in [("1 Image", "image"), ("2 JPEG q75", "jpeg"), ("2 JPEG q75, worker pool", "jpeg-pool"),
-                        ("3b H.264 encode + log", "encode-log")]:
+
+def rotated(jobs, rep):
+    """The tools of one workload, run back to back and in an order that
+    turns every round: none is always first after another workload's
+    memory and file traffic (on this VM, page-cache pages freed by one run
+    are handed back to the host and cost the next run host faults)."""
+    k = rep % len(jobs)
+    return jobs[k:] + jobs[:k]
+
+
+# The Python workloads, written once against Rerun's API and run with
+# `import rerun as rr` and with `import reel as rr`.
+python_sdks = ([("Rerun", rr)] if RERUN else []) + ([("reel (Python)", reel_py)] if REEL_PY else [])
+
+# 3a: the same pre-encoded samples for both (Annex B via PyAV's bitstream
+# filter).
+py_samples = []
+if python_sdks:
+    import av
+    with av.open(str(h264_nob)) as c:
+        bsf = av.BitStreamFilterContext("h264_mp4toannexb", c.streams.video[0])
+        for pkt in c.demux(c.streams.video[0]):
+            for out_pkt in bsf.filter(pkt):
+                py_samples.append(bytes(out_pkt))
+
+
+def rr_log(sdk, path, fn):
+    settle()
+    rec = sdk.RecordingStream("bench")
+    rec.save(str(path))
+    t = time.perf_counter()
+    fn(rec)
+    rec.flush()
+    rec.disconnect()
+    return time.perf_counter() - t
+
+
+def py_image(sdk, rec):
+    for i in range(N):
+        rec.set_time("frame", sequence=i)
+        rec.log("camera", sdk.Image(frames[i]))
+
+
+def py_jpeg(sdk, rec):
+    for i in range(N):
+        rec.set_time("frame", sequence=i)
+        rec.log("camera", sdk.Image(frames[i]).compress(jpeg_quality=75))
+
+
+def py_stream(sdk, rec):
+    rec.log("camera", sdk.VideoStream(codec=sdk.VideoCodec.H264), static=True)
+    for i, s in enumerate(py_samples):
+        rec.set_time("frame", sequence=i)
+        rec.log("camera", sdk.VideoStream.from_fields(sample=s))
+
+
+def py_encode_log(sdk, rec):
+    """3b as in Rerun's video_stream_synthetic (PyAV libx264)."""
+    codec = av.CodecContext.create("libx264", "w")
+    codec.width, codec.height, codec.pix_fmt = W, H, "yuv420p"
+    codec.options = {"tune": "zerolatency", "g": "30"}
+    rec.log("camera", sdk.VideoStream(codec=sdk.VideoCodec.H264), static=True)
+    for i in range(N):
+        frame = av.VideoFrame.from_ndarray(frames[i], format="rgb24")
+        for pkt in codec.encode(frame):
+            rec.set_time("frame", sequence=i)
+            rec.log("camera", sdk.VideoStream.from_fields(sample=bytes(pkt)))
+    for pkt in codec.encode(None):
+        rec.log("camera", sdk.VideoStream.from_fields(sample=bytes(pkt)))
+
+
+def reel_job(wl, reel_wl, src=frames_path):
+    def job(rep):
         out = work / f"reel_{reel_wl}.reel"
-        r = bench_reel(reel_wl, frames_path, out)
+        r = bench_reel(reel_wl, src, out)
         assert reel_rows(out) == N, f"reel {wl}: rows"
         record(wl, "reel", r["seconds"], r["bytes"])
-    r = bench_reel("stream-log", h264_nob, work / "reel_stream.reel")
-    assert r["count"] == N
-    record("3a VideoStream logging (pre-encoded H.264)", "reel", r["seconds"], r["bytes"])
+    return job
 
-    # The Python workloads, written once against Rerun's API and run with
-    # `import rerun as rr` and with `import reel as rr`.
-    python_sdks = ([("Rerun", rr)] if RERUN else []) + ([("reel (Python)", reel_py)] if REEL_PY else [])
-    for tool, sdk in python_sdks:
-        suffix = "rrd" if tool == "Rerun" else "reel"
 
-        def rr_log(path, fn):
-            settle()
-            rec = sdk.RecordingStream("bench")
-            rec.save(str(path))
-            t = time.perf_counter()
-            fn(rec)
-            rec.flush()
-            rec.disconnect()
-            return time.perf_counter() - t
-
-        def log_images(rec):
-            for i in range(N):
-                rec.set_time("frame", sequence=i)
-                rec.log("camera", sdk.Image(frames[i]))
-
-        def log_jpeg(rec):
-            for i in range(N):
-                rec.set_time("frame", sequence=i)
-                rec.log("camera", sdk.Image(frames[i]).compress(jpeg_quality=75))
-
-        p = work / f"py_image.{suffix}"
-        record("1 Image", tool, rr_log(p, log_images), p.stat().st_size)
+def python_job(wl, tool, sdk, name, fn):
+    def job(rep):
+        p = work / f"py_{name}.{'rrd' if tool == 'Rerun' else 'reel'}"
+        record(wl, tool, rr_log(sdk, p, lambda rec: fn(sdk, rec)), p.stat().st_size)
         if rep == 0:
-            assert (rrd_rows(p, "Image") if tool == "Rerun" else reel_rows(p)) == N
-        p = work / f"py_jpeg.{suffix}"
-        record("2 JPEG q75", tool, rr_log(p, log_jpeg), p.stat().st_size)
-        if rep == 0 and tool != "Rerun":
-            assert reel_rows(p) == N
+            if tool != "Rerun":
+                assert reel_rows(p) == N, f"{tool} {wl}: rows"
+            elif name == "image":
+                assert rrd_rows(p, "Image") == N
+    return job
 
-        # 3a: the same pre-encoded samples (Annex B via PyAV's bitstream filter).
-        samples = []
-        with av.open(str(h264_nob)) as c:
-            bsf = av.BitStreamFilterContext("h264_mp4toannexb", c.streams.video[0])
-            for pkt in c.demux(c.streams.video[0]):
-                for out_pkt in bsf.filter(pkt):
-                    samples.append(bytes(out_pkt))
 
-        def log_stream(rec):
-            rec.log("camera", sdk.VideoStream(codec=sdk.VideoCodec.H264), static=True)
-            for i, s in enumerate(samples):
-                rec.set_time("frame", sequence=i)
-                rec.log("camera", sdk.VideoStream.from_fields(sample=s))
+# 1-3: logging; reel's Rust beside the same Python code on both SDKs.
+logging_workloads = [
+    ("1 Image", [reel_job("1 Image", "image")]
+     + [python_job("1 Image", t, sdk, "image", py_image) for t, sdk in python_sdks]),
+    ("2 JPEG q75", [reel_job("2 JPEG q75", "jpeg")]
+     + [python_job("2 JPEG q75", t, sdk, "jpeg", py_jpeg) for t, sdk in python_sdks]),
+    ("2 JPEG q75, worker pool", [reel_job("2 JPEG q75, worker pool", "jpeg-pool")]),
+    ("3a VideoStream logging (pre-encoded H.264)",
+     [reel_job("3a VideoStream logging (pre-encoded H.264)", "stream-log", h264_nob)]
+     + [python_job("3a VideoStream logging (pre-encoded H.264)", t, sdk, "stream", py_stream)
+        for t, sdk in python_sdks]),
+    ("3b H.264 encode + log", [reel_job("3b H.264 encode + log", "encode-log")]
+     + ([python_job("3b H.264 encode + log", "Rerun", rr, "encode", py_encode_log)] if RERUN else [])),
+]
 
-        p = work / f"py_stream.{suffix}"
-        record("3a VideoStream logging (pre-encoded H.264)", tool, rr_log(p, log_stream), p.stat().st_size)
-        if tool != "Rerun":
-            if rep == 0:
-                assert reel_rows(p) == N, f"{tool} 3a: rows"
-            continue  # 3b and the rest are Rerun's Python against reel's Rust
-
-        # 3b: encode + log, as in Rerun's video_stream_synthetic (PyAV libx264).
-        def encode_log(rec):
-            codec = av.CodecContext.create("libx264", "w")
-            codec.width, codec.height, codec.pix_fmt = W, H, "yuv420p"
-            codec.options = {"tune": "zerolatency", "g": "30"}
-            rec.log("camera", rr.VideoStream(codec=rr.VideoCodec.H264), static=True)
-            for i in range(N):
-                frame = av.VideoFrame.from_ndarray(frames[i], format="rgb24")
-                for pkt in codec.encode(frame):
-                    rec.set_time("frame", sequence=i)
-                    rec.log("camera", rr.VideoStream.from_fields(sample=bytes(pkt)))
-            for pkt in codec.encode(None):
-                rec.log("camera", rr.VideoStream.from_fields(sample=bytes(pkt)))
-
-        p = work / "rerun_encode.rrd"
-        record("3b H.264 encode + log", "Rerun", rr_log(p, encode_log), p.stat().st_size)
+for rep in range(REPEATS):
+    print(f"round {rep + 1}/{REPEATS}", file=sys.stderr)
+    for _, jobs in logging_workloads:
+        for job in rotated(jobs, rep):
+            job(rep)
 
     # 4. Frame timestamps of a 60 s 720p H.264 file with B-frames.
     packets = ffprobe_packets(h264_b)
@@ -266,20 +293,28 @@ for rep in range(REPEATS):
 
     # 7. Decode throughput and random seeks, 720p.
     for path, label in [(h264_nob_720, "H.264"), (av1_720, "AV1")]:
-        r = bench_reel("decode", path)
-        record(f"7 decode 60 s 720p {label}", "reel", r["seconds"])
-        # The same keeping every frame behind the playhead up to the 512
-        # MiB budget from the start: what filling a cache with new memory
-        # 512 MiB one with new memory costs (ffmpeg -f null keeps no frames).
-        r = bench_reel("decode", path, "keep-history")
-        record(f"7 decode 60 s 720p {label}", "reel, history kept to 512 MiB", r["seconds"])
-        record(f"7 decode 60 s 720p {label}", "ffmpeg -threads 1",
-               timed(["ffmpeg", "-v", "error", "-threads", "1", "-i", str(path), "-f", "null", "-"]))
-        record(f"7 decode 60 s 720p {label}", "ffmpeg (all threads)",
-               timed(["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"]))
+        wl = f"7 decode 60 s 720p {label}"
+
+        def reel_decode(path=path, wl=wl):
+            record(wl, "reel", bench_reel("decode", path)["seconds"])
+
+        def reel_keep_history(path=path, wl=wl):
+            # Keeping every frame behind the playhead up to the 512 MiB
+            # budget from the start: what filling a cache with new memory
+            # costs (ffmpeg -f null keeps no frames).
+            record(wl, "reel, history kept to 512 MiB", bench_reel("decode", path, "keep-history")["seconds"])
+
+        def ffmpeg_one_thread(path=path, wl=wl):
+            record(wl, "ffmpeg -threads 1",
+                   timed(["ffmpeg", "-v", "error", "-threads", "1", "-i", str(path), "-f", "null", "-"]))
+
+        def ffmpeg_all_threads(path=path, wl=wl):
+            record(wl, "ffmpeg (all threads)", timed(["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"]))
+
+        for job in rotated([reel_decode, ffmpeg_all_threads, reel_keep_history, ffmpeg_one_thread], rep):
+            job()
         r = bench_reel("seek", path)
         record(f"7 random seek p50, {label} 2 s GOP", "reel", r["seconds"])
-
 
 def fmt_s(s):
     return f"{s * 1e3:.1f} ms" if s < 10 else f"{s:.1f} s"
@@ -370,12 +405,20 @@ and with `import rerun as rr`:
   timed run so that no tool pays for an earlier one's disk writeback.
 - 2: reel's JPEG is libjpeg-turbo (the `turbojpeg` feature, built where
   cmake and nasm are installed), the library Pillow uses: the same bytes.
+- Order: each workload's tools run back to back, in an order that turns
+  every round (on this VM, memory one run frees goes back to the host and
+  costs the next run host page faults; no tool is always the one after).
 - 7: reel decodes in-process with FFmpeg's libavcodec (loaded at run time;
-  for AV1 its libdav1d) in playback mode; each picture holds libavcodec's
-  buffer (no copy) and goes to reel's frame cache, which keeps 32 MiB of
-  frames behind the playhead until frames evicted from there are asked for
-  again (then twice as much each time, up to its 512 MiB budget). The row
-  "history kept to 512 MiB" fills the cache from the start: the new memory
-  it faults in is what `ffmpeg -f null`, which keeps no frame, never pays.
+  for AV1 its libdav1d), reading the file in order for throughput: its
+  groups of pictures (keyframe to keyframe, 2 s here) are decoded side by
+  side, one per core, each by a one-thread decoder, where `ffmpeg` runs
+  one decoder with frame threads that wait on each other's reference
+  rows. Each picture holds libavcodec's buffer (no copy) and goes to reel's
+  frame cache, which keeps 32 MiB of frames behind the playhead until
+  frames evicted from there are asked for again (then twice as much each
+  time, up to its 512 MiB budget). The row "history kept to 512 MiB" fills
+  the cache from the start: the new memory it faults in is what `ffmpeg -f
+  null`, which keeps no frame, never pays. The seek rows use one decoder
+  with all threads (random access does not read on).
 """
 (Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md").write_text(md)
