@@ -733,8 +733,11 @@ impl FrameSource {
                     g.cancel_all();
                 }
                 let in_order = pts == self.samples[key].pts || self.last_group_end == Some(key);
+                // The last group alone runs on one thread: the source's own
+                // decoder has more.
+                let more_groups = self.samples[key + 1..].iter().any(|s| s.is_keyframe);
                 self.last_group_end = None;
-                if !in_order || !self.queue_group(key)? {
+                if !in_order || !more_groups || !self.queue_group(key)? {
                     return Ok(None);
                 }
                 match self.groups.as_ref().and_then(|g| g.job_holding(index)) {
@@ -839,11 +842,29 @@ impl FrameSource {
     }
 
     /// Queues the group starting at sample `start` (up to the next keyframe
-    /// that is a clean start); `false` if `start` is not one.
+    /// that is a clean start); `false` if `start` is not one, or if its
+    /// pictures would not fit a worker's share of the cache budget (a worker
+    /// would then wait for the reader most of the time, and the source's
+    /// own decoder with frame threads is faster).
     fn queue_group(&mut self, start: usize) -> Result<bool, DecodeError> {
         let clean = |codec, data: &Blob| reel_video::bitstream::is_keyframe(codec, data.as_slice());
+        let Some(workers) = self.groups.as_ref().map(GroupDecoders::workers) else {
+            return Ok(false);
+        };
+        // Half the budget for pictures not taken yet, shared by the workers.
+        let cap = self.cache.budget / (2 * workers);
         let first = self.sample_data(start)?;
         if !self.samples[start].is_keyframe || !clean(self.codec, &first) {
+            return Ok(false);
+        }
+        let frame_bytes = self.frame_bytes_estimate(&first);
+        let fits = |samples: usize| frame_bytes.saturating_mul(samples) <= cap;
+        // A group reaches at least the next keyframe: checked before reading it.
+        let at_least = self.samples[start + 1..]
+            .iter()
+            .position(|s| s.is_keyframe)
+            .map_or(self.samples.len() - start, |n| n + 1);
+        if !fits(at_least) {
             return Ok(false);
         }
         let mut samples = vec![(first, self.samples[start].pts, true)];
@@ -855,15 +876,36 @@ impl FrameSource {
             }
             samples.push((data, self.samples[i].pts, is_keyframe));
         }
+        if !fits(samples.len()) {
+            return Ok(false);
+        }
         self.stats.samples_decoded += samples.len() as u64;
         self.stats.groups += 1;
-        let Some(groups) = self.groups.as_mut() else {
-            return Ok(false);
-        };
-        // Half the budget for pictures not taken yet, shared by the workers.
-        let cap = self.cache.budget / (2 * groups.workers());
-        groups.queue(start, samples, cap);
+        if let Some(groups) = self.groups.as_mut() {
+            groups.queue(start, samples, cap);
+        }
         Ok(true)
+    }
+
+    /// Bytes of one decoded picture: a cached one's, else what the
+    /// keyframe's headers say (size, chroma layout, bit depth); unknown
+    /// counts as too large.
+    fn frame_bytes_estimate(&self, keyframe: &Blob) -> usize {
+        if let Some(c) = self.cache.frames.values().next() {
+            return c.frame.heap_size();
+        }
+        let Some(info) = reel_video::bitstream::stream_info(self.codec, keyframe.as_slice()) else {
+            return usize::MAX;
+        };
+        let luma = info.width as usize * info.height as usize;
+        let chroma_halves = match info.chroma_format {
+            "4:0:0" => 0,
+            "4:2:0" => 1,
+            "4:2:2" => 2,
+            _ => 4,
+        };
+        let sample_bytes = if info.bit_depth > 8 { 2 } else { 1 };
+        (luma + luma * chroma_halves / 2) * sample_bytes
     }
 
     /// After the decoder handed out its last picture: nothing is in flight
