@@ -283,6 +283,9 @@ impl FrameServer {
             low_latency: source.is_open_ended(),
             threads: 1,
         });
+        // A viewer's user scrubs back over what was played: frames behind
+        // the playhead stay up to the stream's share of the budget.
+        source.set_adaptive_history(false);
         let open_ended = source.is_open_ended();
         let mut pool = lock(&self.inner.pool);
         let stream = Arc::new(Stream {

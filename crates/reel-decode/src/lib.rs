@@ -33,6 +33,13 @@
 //!   and bit depth; RGB conversion works from the full sample precision.
 //! - **One frame cache, shared by seeking, scrubbing and prefetch**: every
 //!   decoded picture goes to it; `Playback` fills it ahead of the playhead.
+//!   Behind the playhead it keeps what is asked for again (viewers: all of
+//!   their budget), so reading a long stream once touches little memory.
+//! - **Reading in order uses every core without waiting**: a stream read
+//!   for throughput is decoded a group of pictures per core, each on a
+//!   one-thread decoder (`gop_parallel`), where frame threads would wait for
+//!   each other's reference rows; only at clean keyframes without leading
+//!   pictures, and only while a group per core fits the budget.
 //! - **PTS travels with every picture, as the decoder reports it**:
 //!   libavcodec carries a tag per packet through `AVPacket.pts` to
 //!   `AVFrame.pts`, libdav1d its timestamp, the ffmpeg process the sample's

@@ -77,6 +77,8 @@ impl Playback {
             low_latency: source.is_open_ended(),
             threads: cores.saturating_sub(1).max(1),
         });
+        // Scrubbing back over what was played stays in the cache.
+        source.set_adaptive_history(false);
         let shared = Arc::new(Shared {
             source: Mutex::new(source),
             control: Mutex::new(Control {
