@@ -1,7 +1,7 @@
 //! Frame at time: a seek index over a stream's samples, decoding from the
 //! right keyframe, and a decoded-frame cache under a memory budget.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::task::Poll;
 
@@ -10,7 +10,12 @@ use reel_types::{Blob, VideoCodec};
 use crate::backends::{default_backend, new_decoder_with};
 use crate::decoder::{Backend, Decoder, DecoderOptions, MAX_SILENCE, Output, SampleIn, silent};
 use crate::gop_parallel::GroupDecoders;
+
+mod cache;
+mod in_order;
+
 use crate::{DecodeError, DecodedFrame};
+use cache::FrameCache;
 
 /// Default decoded-frame cache budget: 512 MiB.
 pub const DEFAULT_CACHE_BYTES: usize = 512 << 20;
@@ -19,9 +24,6 @@ pub const DEFAULT_CACHE_BYTES: usize = 512 << 20;
 /// asked for again after it was evicted (about 23 frames of 720p): from
 /// then on it keeps twice as many each time, up to its whole budget.
 pub const HISTORY_FLOOR_BYTES: usize = 32 << 20;
-
-/// Evicted frames remembered, to notice when one is asked for again.
-const EVICTED_REMEMBERED: usize = 4096;
 
 /// One sample of a stream, in decode order.
 #[derive(Clone, Debug)]
@@ -71,146 +73,6 @@ struct SampleSlot {
     data: Option<Blob>,
     pts: i64,
     is_keyframe: bool,
-}
-
-struct CachedFrame {
-    frame: Arc<DecodedFrame>,
-    last_use: u64,
-}
-
-/// Decoded frames by PTS, least recently used evicted first.
-///
-/// Frames behind the playhead (the frame last asked for) are history, and
-/// history is kept only as far as it is used: a program playing a long
-/// video forward never looks back, and filling 512 MiB with frames it
-/// will not ask for again costs new memory (page faults) in the middle of
-/// playback — a tenth of a 720p decode's time. History starts at
-/// [`HISTORY_FLOOR_BYTES`] and doubles each time a frame evicted from it
-/// is asked for again (scrubbing back, random access), the way ARC-style
-/// caches size themselves from their "ghost" hits. Frames ahead of the
-/// playhead (decoded ahead for playback) only ever leave under the budget.
-struct FrameCache {
-    frames: HashMap<i64, CachedFrame>,
-    bytes: usize,
-    budget: usize,
-    clock: u64,
-    /// The frame a lookup is decoding towards: not evicted before it is
-    /// returned, however small the budget (a decoder may put out several
-    /// pictures at once, the one wanted first).
-    pinned: Option<i64>,
-    /// The PTS last asked for: frames before it are history.
-    playhead: Option<i64>,
-    /// Bytes of history kept; `None`: as much as the budget allows.
-    history: Option<usize>,
-    /// PTS evicted lately, oldest first.
-    evicted: VecDeque<i64>,
-}
-
-impl FrameCache {
-    fn new(budget: usize) -> Self {
-        Self {
-            frames: HashMap::new(),
-            bytes: 0,
-            budget,
-            clock: 0,
-            pinned: None,
-            playhead: None,
-            history: Some(HISTORY_FLOOR_BYTES),
-            evicted: VecDeque::new(),
-        }
-    }
-
-    fn get(&mut self, pts: i64) -> Option<Arc<DecodedFrame>> {
-        self.clock += 1;
-        let clock = self.clock;
-        self.frames.get_mut(&pts).map(|c| {
-            c.last_use = clock;
-            c.frame.clone()
-        })
-    }
-
-    /// A lookup did not find `pts`: if it was evicted lately, history is
-    /// worth more than was kept.
-    fn missed(&mut self, pts: i64) {
-        if let Some(at) = self.evicted.iter().rposition(|p| *p == pts) {
-            self.evicted.remove(at);
-            if let Some(history) = &mut self.history {
-                *history = history.saturating_mul(2);
-            }
-        }
-    }
-
-    fn insert(&mut self, frame: DecodedFrame) {
-        self.clock += 1;
-        self.bytes += frame.heap_size();
-        if let Some(old) = self.frames.insert(
-            frame.pts,
-            CachedFrame {
-                frame: Arc::new(frame),
-                last_use: self.clock,
-            },
-        ) {
-            self.bytes -= old.frame.heap_size();
-        }
-        self.evict();
-    }
-
-    fn evict(&mut self) {
-        self.evict_history();
-        while self.bytes > self.budget && self.frames.len() > 1 {
-            let pinned = self.pinned;
-            let Some((&oldest, _)) = self
-                .frames
-                .iter()
-                .filter(|(pts, _)| Some(**pts) != pinned)
-                .min_by_key(|(_, c)| c.last_use)
-            else {
-                break;
-            };
-            self.remove(oldest);
-        }
-    }
-
-    /// Evicts history beyond what it has been worth, least recently used first.
-    fn evict_history(&mut self) {
-        let (Some(playhead), Some(keep)) = (self.playhead, self.history) else {
-            return;
-        };
-        if keep >= self.budget {
-            return;
-        }
-        let mut behind: Vec<(u64, i64, usize)> = self
-            .frames
-            .iter()
-            .filter(|(pts, _)| **pts < playhead && Some(**pts) != self.pinned)
-            .map(|(pts, c)| (c.last_use, *pts, c.frame.heap_size()))
-            .collect();
-        let mut held: usize = behind.iter().map(|b| b.2).sum();
-        if held <= keep {
-            return;
-        }
-        behind.sort_unstable();
-        for (_, pts, size) in behind {
-            if held <= keep {
-                break;
-            }
-            self.remove(pts);
-            held -= size;
-        }
-    }
-
-    fn remove(&mut self, pts: i64) {
-        if let Some(c) = self.frames.remove(&pts) {
-            self.bytes -= c.frame.heap_size();
-            if self.evicted.len() == EVICTED_REMEMBERED {
-                self.evicted.pop_front();
-            }
-            self.evicted.push_back(pts);
-            if let Ok(frame) = Arc::try_unwrap(c.frame) {
-                crate::pool::recycle(frame.planes);
-            }
-        }
-    }
 }
 
 /// What decoding up to one frame found.
@@ -710,202 +572,6 @@ impl FrameSource {
                 return Ok(Lookup::Live(self.newest_decoded_before(end)));
             }
         }
-    }
-
-    /// Serves the frame `pts` (sample `index`, keyframe `key`) from a group
-    /// decoded on a worker thread while the stream is read in order, queueing
-    /// the groups after it; `None`: the source's own decoder serves it.
-    fn decode_in_group(
-        &mut self,
-        key: usize,
-        index: usize,
-        pts: i64,
-    ) -> Result<Option<Lookup>, DecodeError> {
-        if !self.groups_allowed(key)? {
-            return Ok(None);
-        }
-        let held = self.groups.as_ref().and_then(|g| g.job_holding(index));
-        let job = match held {
-            Some(job) => job,
-            None => {
-                // Not queued: a seek, unless it reads on from the last group.
-                if let Some(g) = self.groups.as_mut() {
-                    g.cancel_all();
-                }
-                let in_order = pts == self.samples[key].pts || self.last_group_end == Some(key);
-                // The last group alone runs on one thread: the source's own
-                // decoder has more.
-                let more_groups = self.samples[key + 1..].iter().any(|s| s.is_keyframe);
-                self.last_group_end = None;
-                if !in_order || !more_groups || !self.queue_group(key)? {
-                    return Ok(None);
-                }
-                match self.groups.as_ref().and_then(|g| g.job_holding(index)) {
-                    Some(job) => job,
-                    None => return Ok(None),
-                }
-            }
-        };
-        self.last_group_end = Some(job.end);
-        if let Some(g) = self.groups.as_mut() {
-            g.drop_before(job.start);
-        }
-        self.queue_ahead();
-        loop {
-            let taken = job.take();
-            for frame in taken.frames {
-                self.cache.insert(frame);
-            }
-            if let Some(frame) = self.cache.get(pts) {
-                return Ok(Some(Lookup::Frame(frame)));
-            }
-            if taken.done {
-                if job.delivered(pts) {
-                    // Decoded, and evicted before it was asked for (a budget
-                    // smaller than a group): the source's own decoder.
-                    self.last_group_end = None;
-                    return Ok(None);
-                }
-                return match taken.error {
-                    Some(e) => Err(e),
-                    None => Ok(Some(Lookup::NoPicture(pts))),
-                };
-            }
-            job.wait(std::time::Duration::from_millis(50));
-        }
-    }
-
-    /// Whether groups may be decoded side by side (see `gop_parallel`):
-    /// reading a finite stream for throughput with automatic threads, on an
-    /// in-process backend, without leading pictures.
-    fn groups_allowed(&mut self, key: usize) -> Result<bool, DecodeError> {
-        if self.groups_off
-            || self.options.low_latency
-            || self.options.threads != 0
-            || self.open_ended
-            || self.sample_budget.is_some()
-        {
-            return Ok(false);
-        }
-        if self.groups.is_none() {
-            if self.has_leading_pictures() {
-                self.groups_off = true;
-                return Ok(false);
-            }
-            let data = self.sample_data(key)?;
-            let backend = *self
-                .backend
-                .get_or_insert_with(|| default_backend(self.codec, data.as_slice()));
-            // The ffmpeg process delivers later and costs a process per worker.
-            self.groups = (backend != Backend::Ffmpeg)
-                .then(|| GroupDecoders::for_this_machine(self.codec, backend))
-                .flatten();
-            self.groups_off = self.groups.is_none();
-        }
-        Ok(self.groups.is_some())
-    }
-
-    /// Whether a frame is shown before the keyframe it is decoded after, or
-    /// after a later keyframe (open GOPs): decoding from that keyframe alone
-    /// would not give it.
-    fn has_leading_pictures(&self) -> bool {
-        let mut latest_before = i64::MIN;
-        let mut group_key: Option<i64> = None;
-        for s in &self.samples {
-            if s.is_keyframe {
-                if s.pts < latest_before {
-                    return true;
-                }
-                group_key = Some(s.pts);
-            } else if group_key.is_some_and(|k| s.pts < k) {
-                return true;
-            }
-            latest_before = latest_before.max(s.pts);
-        }
-        false
-    }
-
-    /// Queues groups after the last one queued, one per worker. A group
-    /// whose bytes cannot be read is left for the lookup that needs it.
-    fn queue_ahead(&mut self) {
-        while let Some(g) = self.groups.as_ref() {
-            let Some(start) = g.queued_until() else {
-                return;
-            };
-            if g.queued() >= g.workers() || start >= self.samples.len() {
-                return;
-            }
-            if !matches!(self.queue_group(start), Ok(true)) {
-                return;
-            }
-        }
-    }
-
-    /// Queues the group starting at sample `start` (up to the next keyframe
-    /// that is a clean start); `false` if `start` is not one, or if its
-    /// pictures would not fit a worker's share of the cache budget (a worker
-    /// would then wait for the reader most of the time, and the source's
-    /// own decoder with frame threads is faster).
-    fn queue_group(&mut self, start: usize) -> Result<bool, DecodeError> {
-        let clean = |codec, data: &Blob| reel_video::bitstream::is_keyframe(codec, data.as_slice());
-        let Some(workers) = self.groups.as_ref().map(GroupDecoders::workers) else {
-            return Ok(false);
-        };
-        // Half the budget for pictures not taken yet, shared by the workers.
-        let cap = self.cache.budget / (2 * workers);
-        let first = self.sample_data(start)?;
-        if !self.samples[start].is_keyframe || !clean(self.codec, &first) {
-            return Ok(false);
-        }
-        let frame_bytes = self.frame_bytes_estimate(&first);
-        let fits = |samples: usize| frame_bytes.saturating_mul(samples) <= cap;
-        // A group reaches at least the next keyframe: checked before reading it.
-        let at_least = self.samples[start + 1..]
-            .iter()
-            .position(|s| s.is_keyframe)
-            .map_or(self.samples.len() - start, |n| n + 1);
-        if !fits(at_least) {
-            return Ok(false);
-        }
-        let mut samples = vec![(first, self.samples[start].pts, true)];
-        for i in start + 1..self.samples.len() {
-            let data = self.sample_data(i)?;
-            let is_keyframe = self.samples[i].is_keyframe;
-            if is_keyframe && clean(self.codec, &data) {
-                break;
-            }
-            samples.push((data, self.samples[i].pts, is_keyframe));
-        }
-        if !fits(samples.len()) {
-            return Ok(false);
-        }
-        self.stats.samples_decoded += samples.len() as u64;
-        self.stats.groups += 1;
-        if let Some(groups) = self.groups.as_mut() {
-            groups.queue(start, samples, cap);
-        }
-        Ok(true)
-    }
-
-    /// Bytes of one decoded picture: a cached one's, else what the
-    /// keyframe's headers say (size, chroma layout, bit depth); unknown
-    /// counts as too large.
-    fn frame_bytes_estimate(&self, keyframe: &Blob) -> usize {
-        if let Some(c) = self.cache.frames.values().next() {
-            return c.frame.heap_size();
-        }
-        let Some(info) = reel_video::bitstream::stream_info(self.codec, keyframe.as_slice()) else {
-            return usize::MAX;
-        };
-        let luma = info.width as usize * info.height as usize;
-        let chroma_halves = match info.chroma_format {
-            "4:0:0" => 0,
-            "4:2:0" => 1,
-            "4:2:2" => 2,
-            _ => 4,
-        };
-        let sample_bytes = if info.bit_depth > 8 { 2 } else { 1 };
-        (luma + luma * chroma_halves / 2) * sample_bytes
     }
 
     /// After the decoder handed out its last picture: nothing is in flight
