@@ -4,8 +4,8 @@
 //! split samples, a sample starting with 0xFF is flagged a keyframe (the
 //! first always is). The decoders' own parsers are fuzzed upstream; this
 //! checks reel's side: the FFI wrapper, plane copies of whatever picture
-//! comes out, PTS bookkeeping, seeks and error recovery. Must never panic
-//! or crash.
+//! comes out, PTS bookkeeping, seeks, error recovery and groups decoded on
+//! worker threads (throughput mode). Must never panic or crash.
 #![no_main]
 
 
@@ -24,6 +24,11 @@ fuzz_target!(|data: &[u8]| {
         Backend::Libav
     };
     let mut source = FrameSource::with_options(codec, Some(backend), 16 << 20);
+    // Throughput mode: groups of pictures on worker threads where the
+    // samples look like clean keyframes.
+    if selector & 0x40 != 0 {
+        source.set_low_latency(false);
+    }
     for (i, part) in rest.split(|b| *b == 0xA5).take(64).enumerate() {
         source.append(StreamSample {
             data: reel_types::Blob::from(part),
