@@ -316,6 +316,10 @@ fn decode_group(
     }
     let Some(d) = decoder.as_mut() else { return };
     for (data, pts, is_keyframe) in &samples {
+        // A seek elsewhere cancelled the group: the worker is wanted there.
+        if job.cancelled() {
+            return;
+        }
         if let Err(e) = d.send(SampleIn {
             data: data.as_slice(),
             pts: *pts,
