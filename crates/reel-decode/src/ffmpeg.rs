@@ -81,7 +81,12 @@ pub fn check_ffmpeg(codec: VideoCodec) -> Result<String, DecodeError> {
 type Picture = (Vec<u8>, u32, u32);
 
 /// Bytes of each plane of a `width`×`height` picture.
-fn plane_bytes(width: u32, height: u32, bit_depth: u8, layout: ChromaLayout) -> [usize; 3] {
+pub(crate) fn plane_bytes(
+    width: u32,
+    height: u32,
+    bit_depth: u8,
+    layout: ChromaLayout,
+) -> [usize; 3] {
     let (w, h) = (width as usize, height as usize);
     let bps = if bit_depth > 8 { 2 } else { 1 };
     let (sx, sy) = layout.shift();
@@ -93,7 +98,8 @@ fn plane_bytes(width: u32, height: u32, bit_depth: u8, layout: ChromaLayout) -> 
     [w * h * bps, chroma, chroma]
 }
 
-fn chroma_layout(chroma_format: &str) -> ChromaLayout {
+/// The layout a `StreamInfo::chroma_format` names.
+pub(crate) fn chroma_layout(chroma_format: &str) -> ChromaLayout {
     match chroma_format {
         "4:0:0" => ChromaLayout::Mono,
         "4:2:2" => ChromaLayout::Yuv422,

@@ -83,16 +83,16 @@ impl GroupJob {
     /// The pictures delivered since the last call.
     pub(crate) fn take(&self) -> Taken {
         let mut s = lock(&self.state);
-        let frames: Vec<DecodedFrame> = s.frames.drain(..).collect();
         s.held = 0;
-        drop(s);
-        self.changed.notify_all();
-        let s = lock(&self.state);
-        Taken {
-            frames,
+        let taken = Taken {
+            frames: s.frames.drain(..).collect(),
             done: s.done,
             error: s.error.clone(),
-        }
+        };
+        drop(s);
+        // A worker waiting for room goes on.
+        self.changed.notify_all();
+        taken
     }
 
     /// Whether the worker delivered a picture with this PTS.

@@ -151,8 +151,11 @@ impl FrameSource {
         };
         // Half the budget for pictures not taken yet, shared by the workers.
         let cap = self.cache.budget / (2 * workers);
+        if !self.samples[start].is_keyframe {
+            return Ok(false);
+        }
         let first = self.sample_data(start)?;
-        if !self.samples[start].is_keyframe || !clean(self.codec, &first) {
+        if !clean(self.codec, &first) {
             return Ok(false);
         }
         let frame_bytes = self.frame_bytes_estimate(&first);
@@ -195,14 +198,9 @@ impl FrameSource {
         let Some(info) = reel_video::bitstream::stream_info(self.codec, keyframe.as_slice()) else {
             return usize::MAX;
         };
-        let luma = info.width as usize * info.height as usize;
-        let chroma_halves = match info.chroma_format {
-            "4:0:0" => 0,
-            "4:2:0" => 1,
-            "4:2:2" => 2,
-            _ => 4,
-        };
-        let sample_bytes = if info.bit_depth > 8 { 2 } else { 1 };
-        (luma + luma * chroma_halves / 2) * sample_bytes
+        let layout = crate::ffmpeg::chroma_layout(info.chroma_format);
+        crate::ffmpeg::plane_bytes(info.width, info.height, info.bit_depth, layout)
+            .iter()
+            .sum()
     }
 }
