@@ -198,24 +198,26 @@ def python_job(wl, tool, sdk, name, fn):
     return job
 
 
-# 1-3: logging; reel's Rust beside the same Python code on both SDKs.
+def logging_jobs(wl, reel_wl, py_name=None, py_fn=None, src=frames_path, sdks=python_sdks):
+    """reel's Rust run of a logging workload, and the Python code on `sdks`."""
+    return [reel_job(wl, reel_wl, src)] + (
+        [python_job(wl, tool, sdk, py_name, py_fn) for tool, sdk in sdks] if py_fn else [])
+
+
+# 1-3: logging; reel's Rust beside the same Python code on both SDKs (3b:
+# Rerun's Python only).
 logging_workloads = [
-    ("1 Image", [reel_job("1 Image", "image")]
-     + [python_job("1 Image", t, sdk, "image", py_image) for t, sdk in python_sdks]),
-    ("2 JPEG q75", [reel_job("2 JPEG q75", "jpeg")]
-     + [python_job("2 JPEG q75", t, sdk, "jpeg", py_jpeg) for t, sdk in python_sdks]),
-    ("2 JPEG q75, worker pool", [reel_job("2 JPEG q75, worker pool", "jpeg-pool")]),
-    ("3a VideoStream logging (pre-encoded H.264)",
-     [reel_job("3a VideoStream logging (pre-encoded H.264)", "stream-log", h264_nob)]
-     + [python_job("3a VideoStream logging (pre-encoded H.264)", t, sdk, "stream", py_stream)
-        for t, sdk in python_sdks]),
-    ("3b H.264 encode + log", [reel_job("3b H.264 encode + log", "encode-log")]
-     + ([python_job("3b H.264 encode + log", "Rerun", rr, "encode", py_encode_log)] if RERUN else [])),
+    logging_jobs("1 Image", "image", "image", py_image),
+    logging_jobs("2 JPEG q75", "jpeg", "jpeg", py_jpeg),
+    logging_jobs("2 JPEG q75, worker pool", "jpeg-pool"),
+    logging_jobs("3a VideoStream logging (pre-encoded H.264)", "stream-log", "stream", py_stream, src=h264_nob),
+    logging_jobs("3b H.264 encode + log", "encode-log", "encode", py_encode_log,
+                 sdks=[("Rerun", rr)] if RERUN else []),
 ]
 
 for rep in range(REPEATS):
     print(f"round {rep + 1}/{REPEATS}", file=sys.stderr)
-    for _, jobs in logging_workloads:
+    for jobs in logging_workloads:
         for job in rotated(jobs, rep):
             job(rep)
 
